@@ -1,0 +1,1 @@
+"""Roles, steps, the reference plan, preflight checks and the copies ledger."""
