@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.model import Disk, Inventory, MdArray, MdMember, Partition, Pool, Vdev
+from backend.parttypes import type_name
 from backend.units import human_bytes, human_duration
 
 
@@ -88,7 +89,8 @@ def _use(p: Partition) -> str:
         parts.append("mounted at " + ", ".join(p.mountpoints))
     if not parts:
         parts.append("empty")
-    return "; ".join(parts)
+    kind = type_name(p.part_type)
+    return f"[{kind}] " + "; ".join(parts) if kind else "; ".join(parts)
 
 
 def _arrays(inv: Inventory) -> list[str]:
@@ -113,7 +115,7 @@ def _array(a: MdArray) -> list[str]:
     out = [
         f"  {a.name}  {a.level or '-'}  {state}  {counts} [{a.slots or ''}]  {size}{meta}{on}"
     ]
-    for m in a.members:
+    for m in sorted(a.members, key=lambda m: (m.slot is None, m.slot or 0, m.device)):
         out.append(f"    {m.device:<10} slot {'-' if m.slot is None else m.slot}  {_member(m)}")
     if a.sync is not None:
         s = a.sync
