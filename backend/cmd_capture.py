@@ -18,8 +18,12 @@ VERSION_ARGV = {
     "zfs": ("zfs", "version"),
     "kernel": ("uname", "-r"),
 }
-FILES = ("/etc/nixos/configuration.nix", "/etc/nixos/hardware-configuration.nix",
-         "/etc/nixos/md2zfs.nix", "/etc/machine-id")
+FILES = (
+    "/etc/nixos/configuration.nix",
+    "/etc/nixos/hardware-configuration.nix",
+    "/etc/nixos/md2zfs.nix",
+    "/etc/machine-id",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +74,11 @@ def capture(host: object, out: Path) -> list[str]:
         problems[name] = f"exit {result.returncode}: {' '.join(result.tail(2))}"
         return None
 
-    for path, name in (("/proc/mdstat", "proc_mdstat"), ("/proc/self/mounts", "proc_mounts"),
-                       ("/proc/swaps", "proc_swaps")):
+    for path, name in (
+        ("/proc/mdstat", "proc_mdstat"),
+        ("/proc/self/mounts", "proc_mounts"),
+        ("/proc/swaps", "proc_swaps"),
+    ):
         try:
             save(name, host.read_file(path))
         except OSError as exc:
@@ -97,8 +104,12 @@ def capture(host: object, out: Path) -> list[str]:
     probe("hostid.txt", ("hostid",))
     udev = {
         name: {
-            "serial": u.serial, "wwn": u.wwn, "model": u.model, "by_id": list(u.by_id),
-            "by_path": list(u.by_path), "part_entry_type": u.part_entry_type,
+            "serial": u.serial,
+            "wwn": u.wwn,
+            "model": u.model,
+            "by_id": list(u.by_id),
+            "by_path": list(u.by_path),
+            "part_entry_type": u.part_entry_type,
             "part_entry_number": u.part_entry_number,
         }
         for name, u in host.udev().items()
@@ -118,9 +129,9 @@ def capture(host: object, out: Path) -> list[str]:
         if key != "kernel" and not tools.get(key):
             continue
         result = host.run(argv)
-        text = (result.stdout or result.stderr).strip().splitlines()
-        if result.ok and text:
-            versions[key] = text[0]
+        first = (result.stdout or result.stderr).strip().splitlines()
+        if result.ok and first:
+            versions[key] = first[0]
     meta = {
         "time": time.time(),
         "host": host.description,

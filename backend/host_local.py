@@ -98,19 +98,19 @@ class LocalHost:
             t.start()
         if stdin is not None and proc.stdin is not None:
             with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(stdin.encode())
+                proc.stdin.write(stdin.encode())  # type: ignore[arg-type]
             proc.stdin.close()
         while proc.poll() is None:
             if cancel is not None and cancel.is_set:
-                _terminate_group(proc)
+                _terminate_group(proc)  # type: ignore[arg-type]
                 break
             time.sleep(0.05)
-        proc.wait()
+        returncode = proc.wait()
         for t in threads:
             t.join()
         joined_out = "\n".join(out) + ("\n" if out else "")
         joined_err = "\n".join(err) + ("\n" if err else "")
-        return CommandResult(args, proc.returncode, joined_out, joined_err)
+        return CommandResult(args, int(returncode), joined_out, joined_err)
 
     def read_file(self, path: str) -> str:
         """Read a text file (binary bytes are decoded leniently)."""
@@ -166,7 +166,7 @@ class LocalHost:
                     part_entry_type=props.get("ID_PART_ENTRY_TYPE") or None,
                     part_entry_number=int(number) if number and number.isdigit() else None,
                 )
-        except Exception:  # noqa: BLE001 - no udev (a container): identities come from lsblk
+        except Exception:
             return out
         return out
 

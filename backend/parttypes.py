@@ -34,7 +34,7 @@ _NAMES = {
 
 
 def type_name(part_type: str | None) -> str | None:
-    """"BIOS boot" for 21686148-…, "Linux RAID" for A19D880F-… or 0xfd; None when unknown."""
+    """Name "BIOS boot" for 21686148-…, "Linux RAID" for A19D880F-… or 0xfd; None when unknown."""
     if not part_type:
         return None
     return _NAMES.get(part_type.upper())

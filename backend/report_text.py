@@ -11,8 +11,8 @@ def render_status(inv: Inventory, host_description: str) -> str:
     """The whole report as text (no colour: it may go to a file or a bug report)."""
     lines = [f"md2zfs status of {host_description}", ""]
     lines += _disks(inv)
-    lines += [""] + _arrays(inv)
-    lines += [""] + _pools(inv)
+    lines += ["", *_arrays(inv)]
+    lines += ["", *_pools(inv)]
     if inv.importable_pools:
         lines += ["", "Pools that `zpool import` could import:"]
         for p in inv.importable_pools:
@@ -52,7 +52,7 @@ def _disks(inv: Inventory) -> list[str]:
                 _short_by_id(d),
             ]
         )
-    out = ["Disks:"] + _table(rows)
+    out = ["Disks:", *_table(rows)]
     for d in inv.disks:
         out += _partitions(d)
     return out
@@ -112,9 +112,7 @@ def _array(a: MdArray) -> list[str]:
     if a.fstype:
         on = f"  {a.fstype}" + (f" on {', '.join(a.mountpoints)}" if a.mountpoints else "")
     meta = f"  metadata {a.metadata}" if a.metadata else ""
-    out = [
-        f"  {a.name}  {a.level or '-'}  {state}  {counts} [{a.slots or ''}]  {size}{meta}{on}"
-    ]
+    out = [f"  {a.name}  {a.level or '-'}  {state}  {counts} [{a.slots or ''}]  {size}{meta}{on}"]
     for m in sorted(a.members, key=lambda m: (m.slot is None, m.slot or 0, m.device)):
         out.append(f"    {m.device:<10} slot {'-' if m.slot is None else m.slot}  {_member(m)}")
     if a.sync is not None:
@@ -146,8 +144,12 @@ def _pool(p: Pool) -> list[str]:
     if p.status:
         out.append("    status: " + p.status.replace("\n", " "))
     rows = [["NAME", "STATE", "READ", "WRITE", "CKSUM"]]
-    for section, vdevs in (("", p.vdevs), ("logs", p.logs), ("cache", p.cache),
-                           ("spares", p.spares)):
+    for section, vdevs in (
+        ("", p.vdevs),
+        ("logs", p.logs),
+        ("cache", p.cache),
+        ("spares", p.spares),
+    ):
         if section and vdevs:
             rows.append([section, "", "", "", ""])
         for v in vdevs:

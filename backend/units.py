@@ -26,7 +26,7 @@ def human_duration(seconds: int | float | None) -> str:
     """0:00:06, 1:02:03 or 2d 03:04:05; "?" when unknown."""
     if seconds is None:
         return "?"
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     days, s = divmod(s, 86400)
     hours, s = divmod(s, 3600)
     minutes, s = divmod(s, 60)

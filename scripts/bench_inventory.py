@@ -89,8 +89,10 @@ def main() -> int:
         cli_s, textual = proc.stderr.strip().rsplit(" ", 1)
     print(f"inventory of a {DISKS}-disk simulated server:   {sim_s * 1000:7.1f} ms")
     print(f"inventory of its capture, replayed:        {replay_s * 1000:7.1f} ms")
-    print(f"`status --replay` imports + inventory + report: {float(cli_s) * 1000:7.1f} ms "
-          f"CPU (beyond interpreter start); {textual}")
+    print(
+        f"`status --replay` imports + inventory + report: {float(cli_s) * 1000:7.1f} ms "
+        f"CPU (beyond interpreter start); {textual}"
+    )
     ok = sim_s < 0.3 and replay_s < 0.3 and float(cli_s) < 0.3 and textual.endswith("False")
     print("target < 300 ms, no textual:", "met" if ok else "NOT met")
     return 0

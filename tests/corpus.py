@@ -24,7 +24,9 @@ def samples(kind: str) -> list[Any]:
             pytest.param(
                 None,
                 None,
-                marks=pytest.mark.skip(reason=f"corpus not present at {folder} (clone without ../shared)"),
+                marks=pytest.mark.skip(
+                    reason=f"corpus not present at {folder} (clone without ../shared)"
+                ),
                 id=f"{kind}-missing",
             )
         ]

@@ -48,5 +48,6 @@ def test_no_backend_file_imports_textual_or_tui() -> None:
     for path in (REPO / "backend").rglob("*.py"):
         for line in path.read_text().splitlines():
             stripped = line.strip()
-            assert not stripped.startswith(("import textual", "from textual", "import tui",
-                                            "from tui")), f"{path}: {line}"
+            assert not stripped.startswith(
+                ("import textual", "from textual", "import tui", "from tui")
+            ), f"{path}: {line}"

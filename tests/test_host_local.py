@@ -97,9 +97,22 @@ def test_status_as_non_root_works(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=f"{REPO}:{site}", HOME=str(tmp_path))
     os.chmod(tmp_path, 0o777)
     proc = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-         str(SYSTEM_PY), "-m", "backend.cli", "status", "--json"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            str(SYSTEM_PY),
+            "-m",
+            "backend.cli",
+            "status",
+            "--json",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert '"disks"' in proc.stdout

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from backend.host import ReadOnlyHostError
 from backend.host_replay import ReplayHost
 from backend.inventory import inventory_to_json, take_inventory
-from backend.host import ReadOnlyHostError
 from tests.corpus import CORPUS
 
 needs_corpus = pytest.mark.skipif(

@@ -44,8 +44,14 @@ def test_capture_then_replay_round_trips(tmp_path: Path, state: str) -> None:
     host = _demo() if state == "clean" else _mid_recovery(_demo())
     live = take_inventory(host)
     written = capture(host, tmp_path)
-    assert {"proc_mdstat", "lsblk.json", "mdadm_detail_md0.txt", "mdadm_detail_md0.export",
-            "udev.json", "meta.json"} <= set(written)
+    assert {
+        "proc_mdstat",
+        "lsblk.json",
+        "mdadm_detail_md0.txt",
+        "mdadm_detail_md0.export",
+        "udev.json",
+        "meta.json",
+    } <= set(written)
     replayed = take_inventory(ReplayHost(tmp_path))
     assert _comparable(replayed) == _comparable(live)
     if state == "mid-recovery":
@@ -58,8 +64,15 @@ def test_status_text_names_disks_by_identity(
 ) -> None:
     assert main(["status", "--demo", "--demo-state", str(tmp_path / "s.json")]) == 0
     out = capsys.readouterr().out
-    for needle in ("S6PTNM0T412873K", "0x5002538f4231a7c2", "md0", "raid1", "in sync",
-                   "ata-Samsung_SSD_870_EVO_1TB_S6PTNM0T412873K", "[Linux RAID]"):
+    for needle in (
+        "S6PTNM0T412873K",
+        "0x5002538f4231a7c2",
+        "md0",
+        "raid1",
+        "in sync",
+        "ata-Samsung_SSD_870_EVO_1TB_S6PTNM0T412873K",
+        "[Linux RAID]",
+    ):
         assert needle in out
 
 
@@ -70,15 +83,35 @@ def test_status_json_has_the_documented_shape(
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) == {"arrays", "pools", "importable_pools", "disks"}
     (md0,) = doc["arrays"]
-    assert set(md0) == {"name", "state", "read_only", "level", "size_kib", "raid_disks",
-                        "active_disks", "slots", "degraded", "members", "sync"}
+    assert set(md0) == {
+        "name",
+        "state",
+        "read_only",
+        "level",
+        "size_kib",
+        "raid_disks",
+        "active_disks",
+        "slots",
+        "degraded",
+        "members",
+        "sync",
+    }
     assert md0["name"] == "md0" and md0["level"] == "raid1" and md0["slots"] == "UU"
     assert md0["degraded"] is False and md0["sync"] is None
     assert sorted(m["device"] for m in md0["members"]) == ["sda3", "sdb3"]
     assert all(set(m) == {"device", "slot", "flags"} for m in md0["members"])
     disk = doc["disks"][0]
-    assert {"name", "path", "size_bytes", "model", "serial", "wwn", "transport", "by_id",
-            "partitions"} <= set(disk)
+    assert {
+        "name",
+        "path",
+        "size_bytes",
+        "model",
+        "serial",
+        "wwn",
+        "transport",
+        "by_id",
+        "partitions",
+    } <= set(disk)
     assert any(p.startswith("/dev/disk/by-id/ata-") for p in disk["by_id"])
     assert doc["pools"] == [] and doc["importable_pools"] == []
 
