@@ -20,6 +20,10 @@ LSBLK_ARGV = ("lsblk", "--json", "--bytes", "--output-all")
 ZPOOL_STATUS_ARGV = ("zpool", "status", "-P")
 ZPOOL_IMPORT_ARGV = ("zpool", "import")
 ZFS_LIST_ARGV = ("zfs", "list", "-H", "-o", "name")
+# Ids of md2zfs steps done in this boot whose effect nothing else shows (a module written, the
+# final copy made inside the maintenance target). On tmpfs: a reboot forgets them together
+# with the state they stand for.
+MARKER_FILE = "/run/md2zfs/done"
 
 
 @runtime_checkable
@@ -47,6 +51,7 @@ def take_inventory(host: Host) -> Inventory:
         if pools and host.which("zfs") is not None:
             datasets = _datasets(host, warnings)
     return Inventory(
+        markers=read_markers(host),
         disks=disks,
         arrays=arrays,
         pools=pools,
@@ -165,6 +170,15 @@ def _arrays_from_detail(
         except ParseError as exc:
             warnings.append(f"cannot read mdadm --detail of {name}: {exc}")
     return tuple(out)
+
+
+def read_markers(host: Host) -> tuple[str, ...]:
+    """Ids of steps marked done in this boot (see MARKER_FILE)."""
+    try:
+        text = host.read_file(MARKER_FILE)
+    except (OSError, PermissionError):
+        return ()
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _mounts(host: Host, warnings: list[str]) -> tuple[Mount, ...]:
@@ -297,4 +311,10 @@ def dumps(doc: object, *, indent: int | None = 2) -> str:
     return json.dumps(doc, indent=indent)
 
 
-__all__: Sequence[str] = ("inventory_to_json", "parse_mounts", "take_inventory")
+__all__: Sequence[str] = (
+    "MARKER_FILE",
+    "inventory_to_json",
+    "parse_mounts",
+    "read_markers",
+    "take_inventory",
+)

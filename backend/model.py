@@ -273,6 +273,10 @@ class Inventory:
     zfs_available: bool = False
     warnings: tuple[str, ...] = field(default=())
     taken_at: float = 0.0  # host clock seconds
+    # Ids of md2zfs steps marked done in this boot (/run/md2zfs/done, see
+    # backend.inventory.read_markers): evidence for steps whose effect the inventory
+    # cannot see (a NixOS module written, the final copy made in the maintenance target).
+    markers: tuple[str, ...] = ()
 
     def disk(self, name: str) -> Disk | None:
         """The disk with this kernel name or /dev path."""
