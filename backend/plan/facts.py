@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from backend.host import Host
-
 from backend.model import Inventory
 from backend.plan.roles import Roles
 
