@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from backend.model import Disk, Inventory
+from backend.model import Disk, DiskIdentity, Inventory
 from backend.plan.facts import CONFIGURATION_NIX, HostFacts
 from backend.plan.roles import Resolved, Roles, partition_name, resolve, stable_path
-from backend.plan.step import Action, Phase, Plan, Predicate, Step
+from backend.plan.step import Action, Command, Destroys, Phase, Plan, Predicate, Step
 
 Evidence = Callable[[Inventory], bool]
 
@@ -86,6 +86,45 @@ class Ctx:
 def roles_action(name: str, roles: Roles, **params: str) -> Action:
     """An in-code action that needs the roles at run time (checks, module writes)."""
     return Action(name, (*params.items(), ("roles", roles.to_json())))
+
+
+def wipe_step(
+    step_id: str,
+    *,
+    title: str,
+    why: str,
+    disk: DiskIdentity,
+    dev: str,
+    what: str,
+    changes: str = "",
+) -> Step:
+    """A `wipefs -a DEV` step (phase from the id), naming what it destroys on which disk."""
+    return Step(
+        id=step_id,
+        phase=int(step_id.split(".", 1)[0]),
+        title=title,
+        why=why,
+        operations=(Command(("wipefs", "-a", dev)),),
+        destroys=(Destroys(disk, dev, what),),
+        changes=changes,
+    )
+
+
+def remove_member_step(
+    step_id: str, *, array: str, dev: str, disk: DiskIdentity, side: str, why: str, changes: str
+) -> Step:
+    """Fail and remove one side's member from the old mirror: three copies become two."""
+    return Step(
+        id=step_id,
+        phase=int(step_id.split(".", 1)[0]),
+        title=f"Fail and remove {dev} from {array}",
+        why=why,
+        operations=(Command(("mdadm", f"/dev/{array}", "--fail", dev, "--remove", dev)),),
+        destroys=(Destroys(disk, dev, f"{side}'s place in {array} (a full copy)"),),
+        changes=changes,
+        copies_before=3,
+        copies_after=2,
+    )
 
 
 def import_ops(ctx: Ctx) -> tuple[Action, ...]:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from backend.model import Inventory
 from backend.plan import evidence as ev
-from backend.plan.build import Ctx, Evidence, Spec, import_ops, roles_action
+from backend.plan.build import Ctx, Evidence, Spec, import_ops, roles_action, wipe_step
 from backend.plan.build_pool import copy_commands, mount_order, target
 from backend.plan.checks import stage_passes
 from backend.plan.facts import MODULE_PATH
@@ -268,24 +268,24 @@ def phase7(ctx: Ctx) -> list[Spec]:
             r_stopped,
         ),
         Spec(
-            Step(
-                id="7.3-wipe-c",
-                phase=7,
+            wipe_step(
+                "7.3-wipe-c",
                 title=f"Wipe the md superblock on {c}",
                 why="So no boot or udev ever assembles the old root again.",
-                operations=(Command(("wipefs", "-a", c)),),
-                destroys=(Destroys(roles.disk_c, c, "the old root's last copy (md superblock)"),),
+                disk=roles.disk_c,
+                dev=c,
+                what="the old root's last copy (md superblock)",
             ),
             c_wiped,
         ),
         Spec(
-            Step(
-                id="7.4-wipe-c-table",
-                phase=7,
+            wipe_step(
+                "7.4-wipe-c-table",
                 title=f"Wipe DC's partition table ({ctx.dev('c')})",
                 why="DC was only borrowed; it leaves blank.",
-                operations=(Command(("wipefs", "-a", ctx.dev("c"))),),
-                destroys=(Destroys(roles.disk_c, ctx.dev("c"), "DC's partition table"),),
+                disk=roles.disk_c,
+                dev=ctx.dev("c"),
+                what="DC's partition table",
             ),
             c_blank,
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from backend.model import Inventory
 from backend.plan import evidence as ev
-from backend.plan.build import Ctx, Spec, roles_action
+from backend.plan.build import Ctx, Spec, remove_member_step, roles_action, wipe_step
 from backend.plan.build_pool import layout_script
 from backend.plan.checks import stage_passes
 from backend.plan.roles import BOOT_PART, ZFS_PART, Roles
@@ -39,20 +39,18 @@ def b_steps(ctx: Ctx) -> list[Spec]:
     from backend.plan.build_cutover import CHROOT_BOOT, mark, unmount_ops
 
     roles = ctx.roles
-    r, b = f"/dev/{roles.array}", ctx.node("b", roles.member_b)
+    b = ctx.node("b", roles.member_b)
     specs = [
         Spec(
-            Step(
-                id="6.6-remove-b",
-                phase=6,
-                title=f"Fail and remove {b} from {roles.array}",
+            remove_member_step(
+                "6.6-remove-b",
+                array=roles.array,
+                dev=b,
+                disk=roles.disk_b,
+                side="B",
                 why="DB is rebuilt like DA; R on C and the pool on DA (complete since the "
                 "final copy) are the two copies meanwhile.",
-                operations=(Command(("mdadm", r, "--fail", b, "--remove", b)),),
-                destroys=(Destroys(roles.disk_b, b, f"B's place in {roles.array} (a full copy)"),),
                 changes=f"{roles.array} runs on C alone",
-                copies_before=3,
-                copies_after=2,
             ),
             lambda i: _b_out(roles, i),
         )
@@ -84,13 +82,13 @@ def b_steps(ctx: Ctx) -> list[Spec]:
 
     specs += [
         Spec(
-            Step(
-                id="6.8-wipe-b",
-                phase=6,
+            wipe_step(
+                "6.8-wipe-b",
                 title=f"Wipe the md superblock on {b}",
                 why="A stale 0.90 superblock must never be assembled again.",
-                operations=(Command(("wipefs", "-a", b)),),
-                destroys=(Destroys(roles.disk_b, b, "the removed member's md superblock"),),
+                disk=roles.disk_b,
+                dev=b,
+                what="the removed member's md superblock",
             ),
             b_wiped,
         ),

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from backend.model import Inventory
 from backend.plan import evidence as ev
-from backend.plan.build import Ctx, Spec, import_ops, roles_action
+from backend.plan.build import (
+    Ctx,
+    Spec,
+    import_ops,
+    remove_member_step,
+    roles_action,
+    wipe_step,
+)
 from backend.plan.checks import stage_passes
 from backend.plan.facts import MODULE_PATH
 from backend.plan.roles import BOOT_PART, Roles
@@ -114,16 +121,14 @@ def phase2(ctx: Ctx) -> list[Spec]:
     da_ident = roles.disk_a
     specs += [
         Spec(
-            Step(
-                id="2.2-remove-a",
-                phase=2,
-                title=f"Fail and remove {a} from {roles.array}",
+            remove_member_step(
+                "2.2-remove-a",
+                array=roles.array,
+                dev=a,
+                disk=da_ident,
+                side="A",
                 why="DA is needed for the new pool; R keeps B and C, two complete copies.",
-                operations=(Command(("mdadm", r, "--fail", a, "--remove", a)),),
-                destroys=(Destroys(da_ident, a, f"A's place in {roles.array} (a full copy)"),),
                 changes=f"{roles.array} runs on B and C only",
-                copies_before=3,
-                copies_after=2,
             ),
             lambda inv: _a_out(roles, inv),
         ),
@@ -139,14 +144,14 @@ def phase2(ctx: Ctx) -> list[Spec]:
             lambda inv: _r_two(roles, inv),
         ),
         Spec(
-            Step(
-                id="2.4-wipe-a",
-                phase=2,
+            wipe_step(
+                "2.4-wipe-a",
                 title=f"Wipe the md superblock on {a}",
                 why="md 0.90 metadata sits at the end of the partition; a stale superblock "
                 "could be auto-assembled (as md127) or found by the boot loader later.",
-                operations=(Command(("wipefs", "-a", a)),),
-                destroys=(Destroys(da_ident, a, "the removed member's md superblock"),),
+                disk=da_ident,
+                dev=a,
+                what="the removed member's md superblock",
                 changes=f"{a} carries no signature",
             ),
             lambda inv: _a_wiped(roles, inv),

@@ -14,6 +14,8 @@ from backend.sim.context import Ctx
 from backend.sim.devices import resolve
 from backend.sim.state import GPT_BIOS_BOOT, Generation, SimFile
 
+_LOCK_DENIED = "error: opening lock file '/nix/var/nix/profiles/system.lock': Permission denied"
+
 
 def _grub(ctx: Ctx, devices: list[str]) -> int:
     """Install GRUB on each device: the disk must exist and carry a BIOS boot partition."""
@@ -50,17 +52,11 @@ def nixos_rebuild(ctx: Ctx, argv: list[str]) -> int:
         return ctx.fail(f"error: unknown action: {verb}", 1)
     state = ctx.state
     if not ctx.root and verb != "build":
-        return ctx.fail(
-            "error: opening lock file '/nix/var/nix/profiles/system.lock': Permission denied"
-        )
-    number = max(g.number for g in state.system.generations) + 1
-    try:
-        gen = nixos.evaluate(state, number=number, built_at=ctx.now())
-    except nixos.NixEvalError as exc:
-        return ctx.fail(str(exc))
-    code = _validate(ctx, gen)
-    if code:
-        return code
+        return ctx.fail(_LOCK_DENIED)
+    gen = _next_generation(ctx)
+    if isinstance(gen, int):
+        return gen
+    number = gen.number
     ctx.print("building the system configuration...")
     ctx.sleep(30)
     running = state.running_gen()
@@ -109,22 +105,24 @@ def nix_env(ctx: Ctx, argv: list[str]) -> int:
             "nix-env: (sim) only `-p /nix/var/nix/profiles/system ... --set` is simulated"
         )
     if not ctx.root:
-        return ctx.fail(
-            "error: opening lock file '/nix/var/nix/profiles/system.lock': Permission denied"
-        )
-    state = ctx.state
-    number = max(g.number for g in state.system.generations) + 1
-    try:
-        gen = nixos.evaluate(state, number=number, built_at=ctx.now())
-    except nixos.NixEvalError as exc:
-        return ctx.fail(str(exc))
-    code = _validate(ctx, gen)
-    if code:
-        return code
+        return ctx.fail(_LOCK_DENIED)
+    gen = _next_generation(ctx)
+    if isinstance(gen, int):
+        return gen
     ctx.sleep(30)
-    state.system.generations.append(gen)
+    ctx.state.system.generations.append(gen)
     ctx.change()
     return 0
+
+
+def _next_generation(ctx: Ctx) -> Generation | int:
+    """/etc/nixos evaluated as the profile's next generation, or the exit code of a failure."""
+    number = max(g.number for g in ctx.state.system.generations) + 1
+    try:
+        gen = nixos.evaluate(ctx.state, number=number, built_at=ctx.now())
+    except nixos.NixEvalError as exc:
+        return ctx.fail(str(exc))
+    return _validate(ctx, gen) or gen
 
 
 def _validate(ctx: Ctx, gen: Generation) -> int:

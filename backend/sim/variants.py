@@ -12,6 +12,7 @@ from backend.sim.state import (
     GPT_LINUX_FS,
     GPT_ZFS,
     Content,
+    SimDisk,
     SimFile,
     SimMount,
     SimPartition,
@@ -19,56 +20,66 @@ from backend.sim.state import (
 )
 
 
+def _one_partition(
+    state: SimState,
+    disk: str,
+    ptuuid: str,
+    type_guid: str,
+    part_uuid: str,
+    label: str | None,
+    content: Content,
+) -> SimDisk:
+    """Give `disk` a fresh GPT with one partition from 1 MiB to the end; the disk."""
+    d = state.disk(disk)
+    if d is None:
+        raise KeyError(disk)
+    d.pttype, d.ptuuid = "gpt", ptuuid
+    start = MIB_SECTORS
+    d.partitions = [
+        SimPartition(1, start, rest_size(start, d.sectors), type_guid, part_uuid, label, content)
+    ]
+    return d
+
+
 def foreign_pool(
     state: SimState, disk: str = "sdc", name: str = "rpool", guid: str = "6150921737475393127"
 ) -> SimState:
     """Give `disk` a ZFS partition labelled as an exported pool `name` (an old install)."""
-    d = state.disk(disk)
-    if d is None:
-        raise KeyError(disk)
-    d.pttype, d.ptuuid = "gpt", "0B7E3A11-52C4-4D8E-9F60-1A2B3C4D5E6F"
-    d.partitions = [
-        SimPartition(
-            1,
-            MIB_SECTORS,
-            rest_size(MIB_SECTORS, d.sectors),
-            GPT_ZFS,
-            "5C3D2E1F-0A9B-4C8D-8E7F-6A5B4C3D2E1F",
-            "zfs-8d1e2f3a4b5c6d7e",
-            Content(
-                "zfs_member",
-                uuid=guid,
-                label=name,
-                version="5000",
-                pool_guid=guid,
-                vdev_guid="912461718412903721",
-            ),
-        )
-    ]
+    _one_partition(
+        state,
+        disk,
+        "0B7E3A11-52C4-4D8E-9F60-1A2B3C4D5E6F",
+        GPT_ZFS,
+        "5C3D2E1F-0A9B-4C8D-8E7F-6A5B4C3D2E1F",
+        "zfs-8d1e2f3a4b5c6d7e",
+        Content(
+            "zfs_member",
+            uuid=guid,
+            label=name,
+            version="5000",
+            pool_guid=guid,
+            vdev_guid="912461718412903721",
+        ),
+    )
     return state
 
 
 def mounted_c(state: SimState, disk: str = "sdc") -> SimState:
     """`disk` carries one ext4 partition mounted at /srv/backup."""
-    d = state.disk(disk)
-    if d is None:
-        raise KeyError(disk)
-    d.pttype, d.ptuuid = "gpt", "7F6E5D4C-3B2A-4190-8877-665544332211"
-    d.partitions = [
-        SimPartition(
-            1,
-            MIB_SECTORS,
-            rest_size(MIB_SECTORS, d.sectors),
-            GPT_LINUX_FS,
-            "A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D",
-            content=Content(
-                "ext4",
-                uuid="3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7",
-                version="1.0",
-                used_bytes=12 * 1024**3,
-            ),
-        )
-    ]
+    d = _one_partition(
+        state,
+        disk,
+        "7F6E5D4C-3B2A-4190-8877-665544332211",
+        GPT_LINUX_FS,
+        "A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D",
+        None,
+        Content(
+            "ext4",
+            uuid="3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7",
+            version="1.0",
+            used_bytes=12 * 1024**3,
+        ),
+    )
     state.dirs += ["/srv", "/srv/backup"]
     state.mounts.append(SimMount(f"/dev/{d.part_name(1)}", "/srv/backup", "ext4"))
     return state

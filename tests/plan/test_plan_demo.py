@@ -10,6 +10,7 @@ from backend.plan.build import build_plan
 from backend.plan.facts import HostFacts
 from backend.plan.roles import Roles
 from backend.plan.step import Action, Command
+from tests.sim import walk
 
 A_ID = "/dev/disk/by-id/ata-Samsung_SSD_870_EVO_1TB_S6PTNM0T412873K"
 B_ID = "/dev/disk/by-id/ata-WD_Blue_SA510_2.5_1000GB_23304K800913"
@@ -44,38 +45,10 @@ def test_phases_and_argv(roles: Roles, inv: Inventory, facts: HostFacts) -> None
     assert argv["2.4-wipe-a"] == (("wipefs", "-a", "/dev/sda3"),)
     assert argv["3.1-enable-zfs"] == (("nixos-rebuild", "switch"), ("modprobe", "zfs"))
     assert argv["4.1-partition-a"] == (("sfdisk", "/dev/sda"),)
-    assert argv["4.2-create-boot-array"] == (
-        (
-            "mdadm",
-            "--create",
-            "/dev/md1",
-            "--run",
-            "--metadata=0.90",
-            "--level=1",
-            "--raid-devices=1",
-            "--force",
-            "/dev/sda2",
-        ),
-    )
-    assert argv["4.3-mkfs-boot"] == (("mkfs.ext4", "-F", "-L", "boot", "/dev/md1"),)
+    assert argv["4.2-create-boot-array"] == (walk.CREATE_BOOT_ARRAY,)
+    assert argv["4.3-mkfs-boot"] == (walk.MKFS_BOOT,)
     assert argv["4.4-create-pool"] == (
-        (
-            "zpool",
-            "create",
-            "-f",
-            "-o",
-            "ashift=12",
-            "-O",
-            "xattr=sa",
-            "-O",
-            "acltype=posixacl",
-            "-O",
-            "atime=off",
-            "-O",
-            "mountpoint=legacy",
-            "rpool",
-            A_ID + "-part3",
-        ),
+        ("zpool", "create", "-f", *walk.POOL_OPTIONS, "rpool", A_ID + "-part3"),
     )
     assert argv["4.5-create-datasets"] == (
         ("zfs", "create", "rpool/root"),
@@ -94,14 +67,7 @@ def test_phases_and_argv(roles: Roles, inv: Inventory, facts: HostFacts) -> None
     assert argv["6.4-final-copy"] == (
         ("rsync", "-aHAXS", "--delete", "--one-file-system", "--info=progress2", "/", "/mnt/"),
     )
-    boot = (
-        "nixos-enter",
-        "--root",
-        "/mnt",
-        "--",
-        "/run/current-system/bin/switch-to-configuration",
-        "boot",
-    )
+    boot = walk.BOOT_FROM_MNT
     assert argv["6.5-boot-new-root"] == (boot,) and argv["6.12-boot-both"] == (boot,)
     assert argv["6.6-remove-b"] == (
         ("mdadm", "/dev/md0", "--fail", "/dev/sdb3", "--remove", "/dev/sdb3"),

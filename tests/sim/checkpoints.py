@@ -23,11 +23,7 @@ def _faulty(h: SimHost) -> None:
 
 
 def _pool(h: SimHost) -> None:
-    walk.phase1(h)
-    walk.wait_md(h)
-    walk.phase2(h)
-    walk.phase3(h)
-    walk.phase4(h)
+    walk.through(h, 4)
 
 
 def _resilvering(h: SimHost) -> None:

@@ -107,14 +107,8 @@ def test_fault_injection(host: SimHost) -> None:
 
 
 def test_cancel_stops_a_streaming_rsync(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.run(host, "sfdisk", "/dev/sda", stdin=walk.layout_script())
-    walk.run(host, "zpool", "create", "-f", "-O", "mountpoint=legacy", "rpool", "/dev/sda3")
-    walk.run(host, "zfs", "create", "rpool/root")
-    walk.run(host, "mount", "-t", "zfs", "rpool/root", "/mnt")
+    walk.through(host, 3)
+    walk.small_pool(host)
     cancel = Cancel()
     lines: list[str] = []
 
@@ -138,10 +132,7 @@ def test_reads_are_served_while_a_long_command_sleeps() -> None:
     time.sleep(1.0)  # 968 GB at 200 MB/s, 5000 times faster than real
     walk.phase2(host)
     walk.phase3(host)
-    walk.run(host, "sfdisk", "/dev/sda", stdin=walk.layout_script())
-    walk.run(host, "zpool", "create", "-f", "-O", "mountpoint=legacy", "rpool", "/dev/sda3")
-    walk.run(host, "zfs", "create", "rpool/root")
-    walk.run(host, "mount", "-t", "zfs", "rpool/root", "/mnt")
+    walk.small_pool(host)
     reads: list[str] = []
     worker = threading.Thread(
         target=lambda: host.run(["rsync", "-aHAXS", "--info=progress2", "/", "/mnt/"])

@@ -52,26 +52,12 @@ def test_recovery_takes_realistic_time(host: SimHost) -> None:
 
 
 def test_rsync_streams_progress2_lines(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
+    walk.through(host, 3)
     lines: list[str] = []
     start = host.clock()
     walk.run(host, "sfdisk", "/dev/sda", stdin=walk.layout_script())
-    walk.run(
-        host,
-        "mdadm",
-        "--create",
-        "/dev/md1",
-        "--run",
-        "--metadata=0.90",
-        "--level=1",
-        "--raid-devices=1",
-        "--force",
-        "/dev/sda2",
-    )
-    walk.run(host, "mkfs.ext4", "-F", "-L", "boot", "/dev/md1")
+    walk.run(host, *walk.CREATE_BOOT_ARRAY)
+    walk.run(host, *walk.MKFS_BOOT)
     walk.run(
         host, "zpool", "create", "-f", "-O", "mountpoint=legacy", "rpool", walk.by_id(host, "sda3")
     )
@@ -91,11 +77,7 @@ def test_rsync_streams_progress2_lines(host: SimHost) -> None:
 
 
 def test_second_rsync_only_sends_the_changes(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.phase4(host)
+    walk.through(host, 4)
     before = host.clock()
     walk.run(
         host, "rsync", "-aHAXS", "--delete", "--one-file-system", "--info=progress2", "/", "/mnt/"
@@ -104,11 +86,7 @@ def test_second_rsync_only_sends_the_changes(host: SimHost) -> None:
 
 
 def test_cut_over_copy_is_made_quiet(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.phase4(host)
+    walk.through(host, 4)
     root = host.state.dataset("rpool/root")
     assert root is not None and root.synced_at is not None and not root.synced_quiet
     walk.phase5(host)
@@ -119,12 +97,7 @@ def test_cut_over_copy_is_made_quiet(host: SimHost) -> None:
 
 def test_reboot_without_new_generation_boots_md0_on_c(host: SimHost) -> None:
     """switch-to-configuration of the *running* system makes the old generation the default."""
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.phase4(host)
-    walk.phase5(host)
+    walk.through(host, 5)
     walk.phase6(host)
     walk.run(host, "/run/current-system/bin/switch-to-configuration", "boot")
     walk.wait_resilver(host)
@@ -136,14 +109,7 @@ def test_reboot_without_new_generation_boots_md0_on_c(host: SimHost) -> None:
 
 
 def test_reboot_fails_on_a_hostid_mismatch(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.phase4(host)
-    walk.phase5(host)
-    walk.phase6(host)
-    walk.wait_resilver(host)
+    walk.through(host, 6)
     host.state.pools[0].hostid = "deadbeef"
     walk.run(host, "systemctl", "reboot")
     assert host.state.system.boot_error == (
@@ -181,18 +147,7 @@ def test_tools_print_what_the_real_ones_print(host: SimHost) -> None:
     walk.phase2(host)
     walk.phase3(host)
     walk.run(host, "sfdisk", "/dev/sda", stdin=walk.layout_script())
-    created = walk.run(
-        host,
-        "mdadm",
-        "--create",
-        "/dev/md1",
-        "--run",
-        "--metadata=0.90",
-        "--level=1",
-        "--raid-devices=1",
-        "--force",
-        "/dev/sda2",
-    )
+    created = walk.run(host, *walk.CREATE_BOOT_ARRAY)
     assert (created.stdout, created.stderr) == ("", "mdadm: array /dev/md1 started.\n")
     walk.run(host, "swapoff", "/dev/sdb2")
     wiped = walk.run(host, "wipefs", "-a", "/dev/sdb2")
@@ -209,28 +164,14 @@ def test_nix_env_registers_a_generation_without_activation(host: SimHost) -> Non
     walk.phase3(host)
     running = host.state.system.running_generation
     host.write_file("/etc/nixos/md2zfs.nix", walk.MODULE_3)
-    walk.run(
-        host,
-        "nix-env",
-        "-p",
-        "/nix/var/nix/profiles/system",
-        "-f",
-        "<nixpkgs/nixos>",
-        "--set",
-        "-A",
-        "system",
-    )
+    walk.run(host, *walk.NIX_SET_PROFILE)
     system = host.state.system
     assert system.running_generation == running == system.boot_generation
     assert max(g.number for g in system.generations) == running + 1
 
 
 def test_reboot_forgets_run_and_moves_mnt_files(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.phase4(host)
+    walk.through(host, 4)
     walk.run(host, "mkdir", "-p", "-m", "755", "/run/md2zfs")
     host.write_file("/run/md2zfs/done", "4.6-first-copy\n")
     host.write_file("/mnt/stale", "gone after rsync --delete\n")
@@ -249,11 +190,7 @@ def test_reboot_forgets_run_and_moves_mnt_files(host: SimHost) -> None:
 
 
 def test_nixos_rebuild_boot_is_an_alternative_to_nix_env(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.phase4(host)
+    walk.through(host, 4)
     host.write_file("/etc/nixos/md2zfs.nix", walk.module_5(host))
     result = walk.run(host, "nixos-rebuild", "boot")
     assert "installing the GRUB 2 boot loader on /dev/disk/by-id/ata-" in result.stdout

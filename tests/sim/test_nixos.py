@@ -77,10 +77,7 @@ def test_lists_merge_and_mk_default_loses(host: SimHost) -> None:
 
 
 def test_files_follow_their_filesystem(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
+    walk.through(host, 3)
     walk.phase4(host)  # /mnt/etc is rpool/root/etc
     assert host.read_file("/mnt/etc/machine-id") == host.read_file("/etc/machine-id")
     host.write_file("/mnt/etc/only-on-the-pool", "x\n")

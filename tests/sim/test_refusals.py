@@ -19,10 +19,7 @@ def refused(host: SimHost, *argv: str, code: int = 1, stdin: str | None = None) 
 
 def pool_ready(host: SimHost) -> None:
     """Through phase 3 (ZFS enabled, A wiped)."""
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
+    walk.through(host, 3)
 
 
 def test_zpool_create_on_active_md_member(host: SimHost) -> None:
@@ -257,14 +254,7 @@ def test_encrypted_pool_needs_its_key_file_and_the_chroot_needs_the_copy(host: S
     module += f'  boot.initrd.secrets = {{ "{key}" = "{key}"; }};\n}}\n'
     host.write_file("/etc/nixos/md2zfs.nix", module)
     walk.run(host, *walk.NIX_SET_PROFILE)
-    chroot = (
-        "nixos-enter",
-        "--root",
-        "/mnt",
-        "--",
-        "/run/current-system/bin/switch-to-configuration",
-        "boot",
-    )
+    chroot = walk.BOOT_FROM_MNT
     result = host.run(list(chroot))
     assert result.returncode == 1  # the copy in /mnt has no key file yet
     assert "failed to create initrd secrets: No such file or directory" in result.stderr
@@ -278,14 +268,7 @@ def test_udev_reassembly_race_after_stop(host: SimHost) -> None:
     from backend.parse.mdadm import parse_detail
     from backend.parse.mdstat import parse_mdstat
 
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.phase4(host)
-    walk.phase5(host)
-    walk.phase6(host)
-    walk.wait_resilver(host)
+    walk.through(host, 6)
     walk.run(host, "systemctl", "reboot")
     host.state.system.reassemble_on_stop = 1
     walk.run(host, "mdadm", "--stop", "/dev/md0")

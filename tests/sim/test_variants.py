@@ -68,10 +68,7 @@ def test_duplicate_pool_name_breaks_the_boot(host: SimHost) -> None:
         )
     )
     foreign_pool(host.state, disk="sdd")
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
+    walk.through(host, 3)
     imported = host.run(["zpool", "import"])
     assert [p.name for p in parse_zpool_import(imported.stdout)] == ["rpool"]
     walk.phase4(host)
@@ -87,14 +84,8 @@ def test_duplicate_pool_name_breaks_the_boot(host: SimHost) -> None:
 
 
 def test_export_and_import_by_name(host: SimHost) -> None:
-    walk.phase1(host)
-    walk.wait_md(host)
-    walk.phase2(host)
-    walk.phase3(host)
-    walk.run(host, "sfdisk", "/dev/sda", stdin=walk.layout_script())
-    walk.run(host, "zpool", "create", "-f", "-O", "mountpoint=legacy", "tank", "/dev/sda3")
-    walk.run(host, "zfs", "create", "tank/data")
-    walk.run(host, "mount", "-t", "zfs", "tank/data", "/mnt")
+    walk.through(host, 3)
+    walk.small_pool(host, "tank", "data")
     busy = host.run(["zpool", "export", "tank"])
     assert busy.returncode == 1 and busy.stderr.endswith("cannot export 'tank': pool is busy\n")
     walk.run(host, "umount", "/mnt")

@@ -29,6 +29,40 @@ NIX_SET_PROFILE = (
     "-A",
     "system",
 )
+# The COMMANDS.md argv that several tests spell out; one copy here (the tests' oracle, kept
+# apart from the plan builder on purpose: a test reading the builder's own tuples proves nothing).
+CREATE_BOOT_ARRAY = (
+    "mdadm",
+    "--create",
+    "/dev/md1",
+    "--run",
+    "--metadata=0.90",
+    "--level=1",
+    "--raid-devices=1",
+    "--force",
+    "/dev/sda2",
+)
+MKFS_BOOT = ("mkfs.ext4", "-F", "-L", "boot", "/dev/md1")
+POOL_OPTIONS = (
+    "-o",
+    "ashift=12",
+    "-O",
+    "xattr=sa",
+    "-O",
+    "acltype=posixacl",
+    "-O",
+    "atime=off",
+    "-O",
+    "mountpoint=legacy",
+)
+BOOT_FROM_MNT = (
+    "nixos-enter",
+    "--root",
+    "/mnt",
+    "--",
+    "/run/current-system/bin/switch-to-configuration",
+    "boot",
+)
 
 
 def run(host: SimHost, *argv: str, stdin: str | None = None) -> CommandResult:
@@ -126,37 +160,9 @@ def layout_script() -> str:
 def phase4(host: SimHost) -> None:
     """Build the pool on DA and make the first copy."""
     run(host, "sfdisk", "/dev/sda", stdin=layout_script())
-    run(
-        host,
-        "mdadm",
-        "--create",
-        "/dev/md1",
-        "--run",
-        "--metadata=0.90",
-        "--level=1",
-        "--raid-devices=1",
-        "--force",
-        "/dev/sda2",
-    )
-    run(host, "mkfs.ext4", "-F", "-L", "boot", "/dev/md1")
-    run(
-        host,
-        "zpool",
-        "create",
-        "-f",
-        "-o",
-        "ashift=12",
-        "-O",
-        "xattr=sa",
-        "-O",
-        "acltype=posixacl",
-        "-O",
-        "atime=off",
-        "-O",
-        "mountpoint=legacy",
-        POOL,
-        by_id(host, "sda3"),
-    )
+    run(host, *CREATE_BOOT_ARRAY)
+    run(host, *MKFS_BOOT)
+    run(host, "zpool", "create", "-f", *POOL_OPTIONS, POOL, by_id(host, "sda3"))
     run(host, "zfs", "create", f"{POOL}/root")
     run(host, "zfs", "create", f"{POOL}/root/nix")
     run(host, "zfs", "create", "-o", "atime=on", f"{POOL}/root/var")
@@ -164,6 +170,14 @@ def phase4(host: SimHost) -> None:
     run(host, "zfs", "create", f"{POOL}/root/etc")
     mount_all(host)
     rsync_all(host, delete=False)
+
+
+def small_pool(host: SimHost, pool: str = POOL, dataset: str = "root") -> None:
+    """DA partitioned as in phase 4, a bare pool on it and one dataset mounted at /mnt."""
+    run(host, "sfdisk", "/dev/sda", stdin=layout_script())
+    run(host, "zpool", "create", "-f", "-O", "mountpoint=legacy", pool, "/dev/sda3")
+    run(host, "zfs", "create", f"{pool}/{dataset}")
+    run(host, "mount", "-t", "zfs", f"{pool}/{dataset}", "/mnt")
 
 
 def mount_all(host: SimHost) -> None:
@@ -238,15 +252,7 @@ def phase6a(host: SimHost) -> None:
         "systemd-journald.service",
     )
     rsync_all(host, delete=True)
-    run(
-        host,
-        "nixos-enter",
-        "--root",
-        "/mnt",
-        "--",
-        "/run/current-system/bin/switch-to-configuration",
-        "boot",
-    )
+    run(host, *BOOT_FROM_MNT)
 
 
 def phase6b(host: SimHost) -> None:
@@ -280,16 +286,21 @@ def phase7(host: SimHost) -> None:
     run(host, "wipefs", "-a", "/dev/sdc")
 
 
+def through(host: SimHost, last: int) -> None:
+    """Phases 1 to `last` (at most 6) in order, waiting out the recovery that phase 1 starts
+    and, with phase 6, the resilver."""
+    waits = {1: wait_md, 6: wait_resilver}
+    for number, phase in enumerate((phase1, phase2, phase3, phase4, phase5, phase6), 1):
+        if number > last:
+            return
+        phase(host)
+        if number in waits:
+            waits[number](host)
+
+
 def migrate(host: SimHost) -> None:
     """The whole migration, phases 1-7, including the waits and the reboot."""
-    phase1(host)
-    wait_md(host)
-    phase2(host)
-    phase3(host)
-    phase4(host)
-    phase5(host)
-    phase6(host)
-    wait_resilver(host)
+    through(host, 6)
     assert host.run(["zpool", "import"]).returncode == 1
     run(host, "systemctl", "reboot")
     phase7(host)
