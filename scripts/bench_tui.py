@@ -33,7 +33,6 @@ from backend.events import OutputLines, StepFinished, StepStarted  # noqa: E402
 from backend.model import Inventory  # noqa: E402
 from backend.plan.step import Command, Phase, Plan, Step  # noqa: E402
 from tui.app import Md2zfsApp  # noqa: E402
-from tui.screens.main import MainScreen  # noqa: E402
 
 LINES = 1_000_000
 BATCH = 1000
@@ -114,41 +113,54 @@ async def _wait(pilot: object, cond: object, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.001)
 
 
-async def bench_ingest_and_keys() -> tuple[float, list[float]]:
-    """(lines/s through the UI, key latencies in ms while streaming)."""
-    app = Md2zfsApp(_BenchServices(), auto_poll=False)  # type: ignore[arg-type]
+async def _press_keys_until(app: Md2zfsApp, cond: object) -> list[float]:
+    """Press 1/2/3 every 20 ms until cond() holds; latency of each, post to action, in ms."""
+    main = app.main
     latencies: list[float] = []
+    pressed: list[float] = []
+    original = main.action_show_pane
+
+    def timed(name: str) -> None:
+        if pressed:
+            latencies.append((time.perf_counter() - pressed.pop()) * 1000)
+        original(name)
+
+    main.action_show_pane = timed  # type: ignore[method-assign]
+    k = 0
+    while not cond():  # type: ignore[operator]
+        if not pressed:
+            key = "123"[k % 3]
+            pressed.append(time.perf_counter())
+            app.post_message(events.Key(key, key))
+            k += 1
+        await asyncio.sleep(0.02)
+    main.action_show_pane = original  # type: ignore[method-assign]
+    return latencies
+
+
+async def bench_ingest_and_keys(rounds: int) -> tuple[float, list[float]]:
+    """(lines/s through the UI, key latencies in ms while `rounds` x 1M lines stream)."""
+    app = Md2zfsApp(_BenchServices(), auto_poll=False)  # type: ignore[arg-type]
     async with app.run_test(size=(120, 40)) as pilot:
         await _wait(pilot, lambda: app.inventory is not None)
-        main = app.main
-        log = main.log_widget
-        pressed: list[float] = []
-        original = main.action_show_pane
+        log = app.main.log_widget
 
-        def timed(name: str) -> None:
-            if pressed:
-                latencies.append((time.perf_counter() - pressed.pop()) * 1000)
-            original(name)
+        def produce() -> None:
+            for _ in range(rounds):
+                _emitter(app, threading.Event())
 
-        main.action_show_pane = timed  # type: ignore[method-assign]
-        done = threading.Event()
         t0 = time.perf_counter()
-        threading.Thread(target=_emitter, args=(app, done), daemon=True).start()
-        keys = "123"
-        k = 0
-        while log.received < LINES + 1:
-            pressed.append(time.perf_counter())
-            app.post_message(events.Key(keys[k % 3], keys[k % 3]))
-            k += 1
-            await asyncio.sleep(0.02)
-        rate = LINES / (time.perf_counter() - t0)
+        threading.Thread(target=produce, daemon=True).start()
+        latencies = await _press_keys_until(app, lambda: log.received >= rounds * (LINES + 1))
+        rate = rounds * LINES / (time.perf_counter() - t0)
     return rate, latencies
 
 
-async def bench_end_to_end() -> float:
+async def bench_end_to_end() -> tuple[float, list[float]]:
     """lines/s of `seq 1000000` run by the real Executor on this machine into the app."""
     from backend.executor import Executor
     from backend.host_local import LocalHost
+    from tests.tui.fixtures import inventory_start
 
     app = Md2zfsApp(_BenchServices(), auto_poll=False)  # type: ignore[arg-type]
     async with app.run_test(size=(120, 40)) as pilot:
@@ -160,13 +172,24 @@ async def bench_end_to_end() -> float:
             emit=app.bridge.emit,
             confirm=lambda d, k: False,
             copies=lambda inv: 2,
-            inventory=lambda h: Inventory(),
+            # A plausible machine (the executor refuses to run on an empty inventory).
+            inventory=lambda h: inventory_start(),
         )
         t0 = time.perf_counter()
         th = threading.Thread(target=ex.run_step, args=("0.1-seq",), daemon=True)
         th.start()
-        await _wait(pilot, lambda: log.received >= LINES, 120)
-        return LINES / (time.perf_counter() - t0)
+        latencies = await _press_keys_until(app, lambda: log.received >= LINES or not th.is_alive())
+        await _wait(pilot, lambda: log.received >= LINES, 10)
+        return LINES / (time.perf_counter() - t0), latencies
+
+
+def _lat(lat: list[float]) -> str:
+    if not lat:
+        return "no keys measured"
+    return (
+        f"median {statistics.median(lat):.1f} ms, max {max(lat):.1f} ms "
+        f"over {len(lat)} keys  (target < 100 ms)"
+    )
 
 
 async def bench_idle(seconds: float) -> tuple[float, int]:
@@ -207,18 +230,28 @@ def _demo_in_recovery() -> object:
     roles = propose_roles(inv)
     assert not isinstance(roles, Refusal), roles
     plan = build_plan(roles, inv, gather_facts(host))
-    ex = Executor(host, plan, emit=lambda e: None, confirm=lambda d, k: True,
-                  copies=lambda i: 2, inventory=take_inventory)
+    ex = Executor(
+        host,
+        plan,
+        emit=lambda e: None,
+        confirm=lambda d, k: True,
+        copies=lambda i: 2,
+        inventory=take_inventory,
+    )
+    grow = next(s for s in plan.steps() if any("--grow" in a for a in s.argvs()))
     for step in plan.steps():
-        if step.kind == "wait" or step.phase > 1:
+        if step.id == grow.id:
             break
         ex.run_step(step.id)
-    host._clock = RealClock(1.0, start=fake.now())  # real time from here: recovery crawls
+    for argv in grow.argvs():  # start the recovery without waiting for it
+        host.run(argv)
+    # From here the simulated clock runs at wall speed: the recovery crawls along.
+    live = SimHost(host.state, clock=RealClock(1.0, start=fake.now()))
     tmp = Path(tempfile.mkdtemp())
-    svc = BackendServices(host, roles_file=tmp / "roles.json", journal_file=tmp / "j.jsonl")
+    svc = BackendServices(live, roles_file=tmp / "roles.json", journal_file=tmp / "j.jsonl")
     svc.roles = roles
-    if not any(a.sync for a in take_inventory(host).arrays):
-        raise RuntimeError("no recovery running after phase 1's first steps")
+    if not any(a.sync for a in take_inventory(live).arrays):
+        raise RuntimeError("no recovery running after phase 1's grow")
     return svc
 
 
@@ -265,16 +298,16 @@ def main() -> int:
     parser.add_argument("--no-e2e", action="store_true", help="skip the seq end-to-end run")
     args = parser.parse_args()
 
-    rate, lat = asyncio.run(bench_ingest_and_keys())
-    print(f"ingest (UI path, 1000-line batches): {rate:,.0f} lines/s  (target >= 500,000)")
-    if lat:
-        print(
-            f"key latency under that load: median {statistics.median(lat):.1f} ms, "
-            f"max {max(lat):.1f} ms over {len(lat)} keys  (target < 100 ms)"
-        )
+    rate, lat = asyncio.run(bench_ingest_and_keys(5))
+    print(
+        f"ingest (UI path, 1000-line batches, 5 x {LINES:,}): {rate:,.0f} lines/s"
+        "  (target >= 500,000)"
+    )
+    print(f"key latency under that load: {_lat(lat)}")
     if not args.no_e2e:
-        e2e = asyncio.run(bench_end_to_end())
+        e2e, lat2 = asyncio.run(bench_end_to_end())
         print(f"ingest end to end (Executor + LocalHost `seq {LINES}`): {e2e:,.0f} lines/s")
+        print(f"key latency under that load: {_lat(lat2)}")
     cpu, polls = asyncio.run(bench_idle(5.0 if args.quick else 20.0))
     print(f"idle CPU watching a recovery: {cpu:.2f}% of one core, {polls} polls (target <= 1%)")
     first = bench_first_screen()

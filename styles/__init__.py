@@ -1,0 +1,1 @@
+"""Textual stylesheets (*.tcss) of the md2zfs wizard, shipped as package data."""

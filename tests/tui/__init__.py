@@ -1,0 +1,1 @@
+"""Tests of the Textual wizard (Pilot, snapshots, a real-terminal smoke test)."""

@@ -1,0 +1,1 @@
+"""Screens of the wizard: main, choices, plan review, disk confirmation, failure, resume."""
