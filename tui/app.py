@@ -46,7 +46,7 @@ from tui.screens.confirm import ConfirmDiskScreen
 from tui.screens.failure import FailureScreen
 from tui.screens.main import MainScreen
 from tui.services import Services, StepRunner
-from tui.state import WizardModel
+from tui.state import WizardModel, WizardView
 from tui.themes import LOOKS, Look, console_key_display, load_css, use_ascii_scrollbars
 from tui.widgets.body import Body
 
@@ -56,6 +56,10 @@ def _run_shell() -> int:
     shell = os.environ.get("SHELL") or "/bin/sh"
     print("md2zfs is paused. Type 'exit' to return to the wizard.", flush=True)
     return subprocess.call([shell])
+
+
+DRAIN_EVERY_S = 0.05  # executor events reach the screen at most 20 times a second
+SCREEN_BATCH = 500  # at most ~2x this many new lines reach the screen per drain
 
 
 class Md2zfsApp(App[int]):
@@ -88,8 +92,11 @@ class Md2zfsApp(App[int]):
         self.choices: Choices | None = None
         self.accepted = False
         self.runner: StepRunner | None = None
-        self.bridge = EventBridge(self.post_message)
+        self.bridge = EventBridge(self.post_message, keep_lines=SCREEN_BATCH)
         self._poll_timer: Timer | None = None
+        self._drain_timer: Timer | None = None
+        self._last_drain = 0.0
+        self._last_view: WizardView | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.first_paint_at: float | None = None
         self.flow = Flow(self)
@@ -226,8 +233,11 @@ class Md2zfsApp(App[int]):
             self.first_paint_at = time.perf_counter()
 
     def render_wizard(self) -> None:
-        """Push the wizard model's snapshot to the screen."""
-        self.main.show_wizard(self.model.snapshot())
+        """Push the wizard model's snapshot to the screen (when it changed)."""
+        view = self.model.snapshot()
+        if view != self._last_view:
+            self._last_view = view
+            self.main.show_wizard(view)
 
     # -- executor events -----------------------------------------------------------------
 
@@ -278,7 +288,21 @@ class Md2zfsApp(App[int]):
         self.push_screen(screen, lambda ok: request.reply(bool(ok)))
 
     def on_engine_wake(self, _: EngineWake) -> None:
-        """Drain the bridge: all queued events in one go, one render at the end."""
+        """Drain the bridge now, or at most DRAIN_EVERY_S after the last drain.
+
+        A command printing as fast as it can would otherwise make the UI re-render the
+        log a hundred times a second and starve the executor's thread of the GIL.
+        """
+        wait = self._last_drain + DRAIN_EVERY_S - time.monotonic()
+        if wait <= 0:
+            self.drain_events()
+        elif self._drain_timer is None:
+            self._drain_timer = self.set_timer(wait, self.drain_events, name="drain")
+
+    def drain_events(self) -> None:
+        """Apply every queued executor event, then render once."""
+        self._drain_timer = None
+        self._last_drain = time.monotonic()
         queued = self.bridge.drain()
         if not self.is_running or not self.screen_stack:
             return  # shutting down: the journal has everything
@@ -293,8 +317,12 @@ class Md2zfsApp(App[int]):
         """Apply one queued event; True when the system should be re-read."""
         main_log = self.main.log_widget
         if isinstance(item, LineBatch):
+            skipped = item.count - len(item.lines)
+            if skipped > 0:
+                note = f"… {skipped:,} lines not shown here (all are in the audit log: l)"
+                main_log.ingest([note])
+                main_log.received += skipped - 1
             main_log.ingest(item.lines)
-            main_log.received += item.count - len(item.lines)
         elif isinstance(item, OutputLines):
             main_log.ingest(item.lines)
         elif isinstance(item, StepStarted):
@@ -317,6 +345,10 @@ class Md2zfsApp(App[int]):
         elif isinstance(item, StepFailed):
             self.model.running = False
             self.model.mark(item.step_id, "failed", item.message)
+            self.model.headline = (
+                f"[$error]FAILED[/] {escape(item.step_id)}: {escape(item.message)} "
+                "(Enter retries it)"
+            )
             main_log.ingest([f"!! {item.step_id} failed: {item.message}"])
             self.push_screen(
                 FailureScreen(item, self.flow.state_summary()), self.flow.failure_choice

@@ -188,14 +188,18 @@ class Flow:
         step_id = app.model.current
         if choice == "retry" and step_id:
             app.model.notes.pop(step_id, None)
+            app.model.headline = f"Retrying {escape(step_id)}…"
             app.start_step(step_id)
-        elif choice == "shell":
-            app.action_shell()
         elif choice == "quit":
             app.exit(1)
-        app.model.headline = (
-            "Step failed: Enter retries it, s opens a shell." if choice != "retry" else ""
-        ) or app.model.headline
+            return
+        else:
+            app.model.headline = (
+                f"[$error]FAILED[/] {escape(step_id or '')}: Enter retries it, "
+                "s opens a shell, l shows the audit log."
+            )
+            if choice == "shell":
+                app.action_shell()
         app.render_wizard()
 
     def state_summary(self) -> str:

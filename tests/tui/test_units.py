@@ -151,3 +151,23 @@ def test_audit_log_and_shell(tmp_path: Path) -> None:
             assert app.poller.polls == polls + 1
 
     asyncio.run(run())
+
+
+def test_raid_pane_words_progress_and_io() -> None:
+    from dataclasses import replace
+
+    from backend.model import MdMember
+    from tui.widgets.raid import render_raid
+
+    inv = fixtures.inventory_recovery()
+    md0 = inv.arrays[0]
+    bare = replace(
+        md0, members=tuple(MdMember(m.device, i if i < 2 else 3) for i, m in enumerate(md0.members))
+    )
+    markup, state = render_raid(
+        replace(inv, arrays=(bare,)), {"sdc": "C"}, {"sdc3": (0.0, 150.0 * 2**20)}
+    )
+    assert "DEGRADED · RECOVERING" in markup and state == "running"
+    assert "sdc3     [$warning]rebuilding[/] (C)" in markup
+    assert "42.5%" in markup and "ETA 34m11s" in markup
+    assert "I/O[/] sdc3 write 150 MiB/s" in markup

@@ -7,8 +7,6 @@ CLI and the TUI ask the same question). Escape cancels.
 
 from __future__ import annotations
 
-import shlex
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,6 +18,7 @@ from backend.model import Disk, Inventory
 from backend.plan.step import Destroys, Step
 from tui.format import escape, human_bytes, short_by_id
 from tui.widgets.topology import partition_use
+from tui.widgets.wizard import operation_lines
 
 
 def disk_card(inv: Inventory | None, disk: Disk) -> str:
@@ -60,14 +59,13 @@ class ConfirmDiskScreen(ModalScreen[bool]):
         title = escape(self.step.title) if self.step else "destructive step"
         _, what = confirm_source(self.disk)
         want = expected_tail(self.disk)
-        argvs = self.step.argvs() if self.step else ()
+        ops = operation_lines(self.step) if self.step else []
         with Vertical(classes="dialog -danger"):
             yield Static(f"[$error]DESTRUCTIVE[/] {title}", classes="title")
             with VerticalScroll(classes="card"):
                 yield Static(disk_card(self.inv, self.disk), id="card")
                 yield Static(
-                    f"[$error]Will destroy:[/] {escape(self.destroys.what)}\n"
-                    + "\n".join("  $ " + escape(shlex.join(a)) for a in argvs),
+                    "\n".join([f"[$error]Will destroy:[/] {escape(self.destroys.what)}", *ops]),
                     id="destroys",
                 )
             yield Static(

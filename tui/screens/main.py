@@ -35,6 +35,7 @@ class MainScreen(Screen[None]):
         Binding("3", "show_pane('pools')", "Pools"),
         Binding("v", "app.review", "Plan"),
         Binding("l", "app.audit_log", "Audit log"),
+        Binding("s", "app.shell", "Shell"),
         Binding("r", "app.refresh_system", "Re-read"),
         Binding("q", "app.quit_wizard", "Quit"),
     ]
@@ -44,6 +45,8 @@ class MainScreen(Screen[None]):
         self._host_name = host_name
         self.shown_pane = "topology"
         self._log = LiveLog()
+        self.pane_chosen = False  # the operator picked a pane: no automatic switching
+        self._last: dict[str, object] = {}  # what each pane last rendered from
 
     def compose(self) -> ComposeResult:
         """The whole layout; styles/main.tcss arranges it per terminal size."""
@@ -62,10 +65,14 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Start with the topology pane shown in narrow layouts."""
-        self.action_show_pane(self.shown_pane)
+        self._show(self.shown_pane)
 
     def action_show_pane(self, name: str) -> None:
-        """In narrow layouts show only this pane (wide layouts show all three)."""
+        """Key: in narrow layouts show only this pane (wide layouts show all three)."""
+        self.pane_chosen = True
+        self._show(name)
+
+    def _show(self, name: str) -> None:
         self.shown_pane = name
         for pane in PANES:
             self.query_one(f"#{pane}").set_class(pane == name, "-shown")
@@ -81,15 +88,24 @@ class MainScreen(Screen[None]):
     def show_system(
         self, inv: Inventory, badges: Mapping[str, str], io: IoRates, status: str = ""
     ) -> None:
-        """Render an inventory snapshot in the three panes."""
-        self.query_one(TopologyPane).show_inventory(inv, badges)
-        self.query_one(RaidPane).show_inventory(inv, badges, io)
-        self.query_one(PoolPane).show_inventory(inv)
+        """Render an inventory snapshot in the panes whose part of it changed."""
+        last = self._last
+        topo = (inv.disks, inv.arrays, tuple(badges.items()))
+        raid = (inv.arrays, tuple(badges.items()), tuple(io.items()))
+        pools = (inv.pools, inv.importable_pools, inv.zfs_available)
+        if last.get("topology") != topo:
+            self.query_one(TopologyPane).show_inventory(inv, badges)
+        if last.get("raid") != raid:
+            self.query_one(RaidPane).show_inventory(inv, badges, io)
+        if last.get("pools") != pools:
+            self.query_one(PoolPane).show_inventory(inv)
+        self._last = {"topology": topo, "raid": raid, "pools": pools}
         self.query_one("#status", Body).show(status)
-        busy = any(a.sync for a in inv.arrays) or any(
-            p.scan is not None and p.scan.state == "running" for p in inv.pools
-        )
-        self.set_class(busy, "-syncing")
+        md_busy = any(a.sync for a in inv.arrays)
+        pool_busy = any(p.scan is not None and p.scan.state == "running" for p in inv.pools)
+        self.set_class(md_busy or pool_busy, "-syncing")
+        if not self.pane_chosen and self.shown_pane == "topology" and (md_busy or pool_busy):
+            self._show("pools" if pool_busy else "raid")  # narrow: show what is moving
 
     def show_wizard(self, view: WizardView) -> None:
         """Render the wizard snapshot and the copies meter."""

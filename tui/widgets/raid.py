@@ -57,15 +57,32 @@ def _member_style(m: MdMember) -> str:
     return "$success" if m.in_sync else "$warning"
 
 
-def _io_line(devices: list[str], io: IoRates) -> str | None:
-    parts: list[str] = []
+def _io_lines(devices: list[str], io: IoRates) -> list[str]:
+    """One line per member device that moves data: 'I/O sdc3 write 195 MiB/s'."""
+    out: list[str] = []
     for dev in devices:
         rate = io.get(dev)
         if rate is None:
             continue
         r, w = rate
-        parts.append(f"{escape(dev)} r {human_rate(r)} w {human_rate(w)}")
-    return "    I/O " + "; ".join(parts) if parts else None
+        words = [f"read {human_rate(r)}"] if r > 0 else []
+        if w > 0:
+            words.append(f"write {human_rate(w)}")
+        if words:
+            out.append(f"   [$text-muted]I/O[/] {escape(dev)} {' '.join(words)}")
+    return out
+
+
+def rebuilding(arr: MdArray, m: MdMember) -> bool:
+    """A member being rebuilt by a running recovery when mdstat gave no state words.
+
+    /proc/mdstat marks no rebuilding member; it is the one whose index lies beyond the
+    in-sync count ("U" in the slots string).
+    """
+    if m.state or m.flags or arr.sync is None or arr.sync.action != "recovery":
+        return False
+    in_sync = (arr.slots or "").count("U")
+    return m.slot is not None and m.slot >= in_sync
 
 
 def render_array(
@@ -95,10 +112,11 @@ def render_array(
         disk = m.device.rstrip("0123456789")
         disk = disk[:-1] if disk.endswith("p") and disk[:-1][-1:].isdigit() else disk
         badge = f" ({badges[disk]})" if disk in badges else ""
-        lines.append(
-            f"   {slot:>2} {escape(m.device):<8} [{_member_style(m)}]{escape(member_words(m))}[/]"
-            f"{badge}"
-        )
+        if rebuilding(arr, m):
+            words, style = "rebuilding", "$warning"
+        else:
+            words, style = member_words(m), _member_style(m)
+        lines.append(f"   {slot:>2} {escape(m.device):<8} [{style}]{escape(words)}[/]{badge}")
     sync = arr.sync
     if sync is not None:
         pct = f"{sync.percent:.1f}%" if sync.percent is not None else sync.state
@@ -107,9 +125,7 @@ def render_array(
         )
         speed = human_rate(sync.speed_kib_s * 1024) if sync.speed_kib_s else "?"
         lines.append(f"   speed {speed}  ETA {human_eta(sync.eta_s)}")
-        io_line = _io_line([m.device for m in members], io)
-        if io_line:
-            lines.append(io_line)
+        lines.extend(_io_lines([m.device for m in members], io))
     return lines
 
 

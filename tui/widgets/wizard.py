@@ -9,7 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from backend.plan.step import Action, Command
+from backend.plan.step import Action, Command, Step
 from tui.format import bar, escape, human_eta
 from tui.state import StepView, WizardView
 from tui.widgets.body import Body
@@ -33,6 +33,18 @@ def step_prompt(sv: StepView, current: bool) -> str:
     return f"{marker}[{style}]{escape(glyph)}[/] {escape(sv.step.title)}{pct}"
 
 
+def operation_lines(step: Step) -> list[str]:
+    """One markup line per operation: `$ argv` (with its stdin named) or `* action`."""
+    out: list[str] = []
+    for op in step.operations:
+        if isinstance(op, Command):
+            stdin = f"  [$text-muted]< {escape(op.stdin_display or 'stdin')}[/]" if op.stdin else ""
+            out.append(f"  [b]$[/] {escape(shlex.join(op.argv))}{stdin}")
+        elif isinstance(op, Action):
+            out.append(f"  [b]*[/] {escape(op.describe or op.name)}")
+    return out
+
+
 def describe_step(sv: StepView, *, ascii_only: bool = False) -> str:
     """Markup of the detail panel: why, exact commands, what it destroys, copies."""
     step = sv.step
@@ -46,14 +58,7 @@ def describe_step(sv: StepView, *, ascii_only: bool = False) -> str:
         lines.append(f"[$text-muted]note[/] {escape(sv.note)}")
     if step.operations:
         lines.append("[$text-muted]runs[/]")
-        for op in step.operations:
-            if isinstance(op, Command):
-                stdin = (
-                    f"  [$text-muted]< {escape(op.stdin_display or 'stdin')}[/]" if op.stdin else ""
-                )
-                lines.append(f"  [b]$[/] {escape(shlex.join(op.argv))}{stdin}")
-            elif isinstance(op, Action):
-                lines.append(f"  [b]*[/] {escape(op.describe or op.name)}")
+        lines.extend(operation_lines(step))
     elif step.kind == "wait":
         lines.append("[$text-muted]runs[/] nothing: waits and shows progress")
     elif step.kind == "reboot":
