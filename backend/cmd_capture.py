@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 TOOLS = ("lsblk", "mdadm", "zpool", "zfs", "sfdisk", "wipefs", "rsync", "nixos-rebuild")
@@ -33,12 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Capture this machine (or the demo server) into DIR."""
-    from backend.hosts import HostChoiceError, open_host
+    from backend.hosts import open_host_or_say
 
-    try:
-        host = open_host(args)
-    except HostChoiceError as exc:
-        print(f"md2zfs: {exc}", file=sys.stderr)
+    host = open_host_or_say(args)
+    if host is None:
         return 2
     out = Path(args.directory)
     written = capture(host, out)

@@ -27,17 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the module (exit 0), or why no roles can be chosen (exit 2)."""
     from backend.cmd_plan import saved_or_proposed
-    from backend.hosts import HostChoiceError, open_host
+    from backend.hosts import open_host_or_say
+    from backend.inventory import take_inventory
     from backend.nixos import import_line_change, render_for
-    from backend.plan.facts import gather_facts, inventory_with_markers
+    from backend.plan.facts import gather_facts
     from backend.plan.roles import Refusal
 
-    try:
-        host = open_host(args)
-    except HostChoiceError as exc:
-        print(f"md2zfs: {exc}", file=sys.stderr)
+    host = open_host_or_say(args)
+    if host is None:
         return 2
-    inv = inventory_with_markers(host)
+    inv = take_inventory(host)
     roles = saved_or_proposed(host, inv, args)
     if isinstance(roles, Refusal):
         print("md2zfs: no migration is possible here:\n" + roles.message, file=sys.stderr)

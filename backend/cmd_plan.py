@@ -147,18 +147,17 @@ def render_text(plan: Plan, inv: Inventory, checks: list[CheckResult]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the plan (exit 0), or the refusal (exit 2)."""
-    from backend.hosts import HostChoiceError, open_host
+    from backend.hosts import open_host_or_say
+    from backend.inventory import take_inventory
     from backend.plan.build import build_plan
     from backend.plan.checks import failures, run_checks
-    from backend.plan.facts import gather_facts, inventory_with_markers
+    from backend.plan.facts import gather_facts
     from backend.plan.roles import Refusal
 
-    try:
-        host = open_host(args)
-    except HostChoiceError as exc:
-        print(f"md2zfs: {exc}", file=sys.stderr)
+    host = open_host_or_say(args)
+    if host is None:
         return 2
-    inv = inventory_with_markers(host)
+    inv = take_inventory(host)
     roles = saved_or_proposed(host, inv, args)
     if isinstance(roles, Refusal):
         return _print_refusal(roles.checks, args.json)

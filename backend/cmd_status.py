@@ -13,14 +13,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Take one inventory and print it."""
-    from backend.hosts import HostChoiceError, open_host
+    from backend.hosts import open_host_or_say
     from backend.inventory import dumps, inventory_to_json, take_inventory
     from backend.report_text import render_status
 
-    try:
-        host = open_host(args)
-    except HostChoiceError as exc:
-        print(f"md2zfs: {exc}", file=sys.stderr)
+    host = open_host_or_say(args)
+    if host is None:
         return 2
     inv = take_inventory(host)
     if args.json:

@@ -61,3 +61,14 @@ def open_demo_host(state_file: str | Path | None, *, reset: bool = False) -> Hos
     if reset and path.exists():
         path.unlink()
     return SimHost.load(path, clock=RealClock(DEMO_TIME_SCALE))
+
+
+def open_host_or_say(args: argparse.Namespace) -> Host | None:
+    """open_host, or None after saying why on stderr (the command then exits 2)."""
+    import sys
+
+    try:
+        return open_host(args)
+    except HostChoiceError as exc:
+        print(f"md2zfs: {exc}", file=sys.stderr)
+        return None

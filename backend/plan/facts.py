@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from backend.host import Host
-from backend.model import Inventory
 from backend.plan.roles import Roles
 
 TOOLS = ("mdadm", "sfdisk", "wipefs", "rsync", "nixos-rebuild", "zpool", "zfs")
@@ -147,10 +146,3 @@ def gather_facts(host: Host, roles: Roles | None = None) -> HostFacts:
         flake=host.exists(f"{NIXOS_DIR}/flake.nix"),
         present={p: host.exists(p) for p in paths},
     )
-
-
-def inventory_with_markers(host: Host) -> Inventory:
-    """The inventory, this boot's step markers included (take_inventory reads them)."""
-    from backend.inventory import take_inventory
-
-    return take_inventory(host)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main
+from backend.inventory import take_inventory
 from backend.plan.checks import preflight
-from backend.plan.facts import gather_facts, inventory_with_markers
+from backend.plan.facts import gather_facts
 from backend.plan.roles import Refusal, Roles, propose_roles
 
 sim_state = pytest.importorskip("backend.sim.state")
@@ -85,7 +86,7 @@ def _host(tmp_path: Path, variant: str | None = None, root: bool = True) -> obje
 
 def test_duplicate_serials_refused(tmp_path: Path) -> None:
     host = _host(tmp_path, "duplicate_serials")
-    inv = inventory_with_markers(host)  # type: ignore[arg-type]
+    inv = take_inventory(host)  # type: ignore[arg-type]
     roles = propose_roles(inv)
     assert isinstance(roles, Roles)
     refusal = preflight(roles, inv, gather_facts(host, roles))  # type: ignore[arg-type]
@@ -95,7 +96,7 @@ def test_duplicate_serials_refused(tmp_path: Path) -> None:
 
 def test_not_root_refused(tmp_path: Path) -> None:
     host = _host(tmp_path, root=False)
-    inv = inventory_with_markers(host)  # type: ignore[arg-type]
+    inv = take_inventory(host)  # type: ignore[arg-type]
     roles = propose_roles(inv)
     assert isinstance(roles, Roles)
     refusal = preflight(roles, inv, gather_facts(host, roles))  # type: ignore[arg-type]
@@ -106,7 +107,7 @@ def test_user_service_cgroup_warns_then_blocks_cutover(tmp_path: Path) -> None:
     from backend.plan.checks import run_checks
 
     host = _host(tmp_path, "user_service_cgroup")
-    inv = inventory_with_markers(host)  # type: ignore[arg-type]
+    inv = take_inventory(host)  # type: ignore[arg-type]
     roles = propose_roles(inv)
     assert isinstance(roles, Roles)
     facts = gather_facts(host, roles)  # type: ignore[arg-type]

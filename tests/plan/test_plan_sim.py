@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from backend.inventory import take_inventory
 from backend.plan.build import build_plan
 from backend.plan.checks import preflight
-from backend.plan.facts import gather_facts, inventory_with_markers
+from backend.plan.facts import gather_facts
 from backend.plan.roles import Roles, propose_roles
 
 
 def test_plan_from_demo_inventory(tmp_path: Path) -> None:
     hosts = pytest.importorskip("backend.hosts")
     host = hosts.open_demo_host(tmp_path / "demo.json", reset=True)
-    inv = inventory_with_markers(host)
+    inv = take_inventory(host)
     roles = propose_roles(inv)
     assert isinstance(roles, Roles)
     assert (roles.array, roles.member_a, roles.pool) == ("md0", 3, "rpool")
@@ -45,7 +46,7 @@ def test_encrypted_migration_on_the_sim(tmp_path: Path) -> None:
 
     hosts = pytest.importorskip("backend.hosts")
     state = tmp_path / "demo.json"
-    inv = inventory_with_markers(hosts.open_demo_host(state, reset=True))
+    inv = take_inventory(hosts.open_demo_host(state, reset=True))
     proposed = propose_roles(inv)
     assert isinstance(proposed, Roles)
     roles = replace(proposed, encryption="passphrase-keyfile")
@@ -60,7 +61,7 @@ def test_encrypted_migration_on_the_sim(tmp_path: Path) -> None:
             emit=seen.append,
             confirm=lambda d, disk: True,
             copies=copies_counter(roles),
-            inventory=inventory_with_markers,
+            inventory=take_inventory,
             options=RunOptions(secrets={"passphrase": secret}),
         )
         return str(ex.run().outcome)
@@ -69,7 +70,7 @@ def test_encrypted_migration_on_the_sim(tmp_path: Path) -> None:
     hosts.open_demo_host(state).run(("systemctl", "reboot"))
     assert run() == "finished"
     host = hosts.open_demo_host(state)
-    after = inventory_with_markers(host)
+    after = take_inventory(host)
     root = after.mount_at("/")
     assert root is not None and root.source == "rpool/root"
     assert host.read_file(roles.key_file) == secret
