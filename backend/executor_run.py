@@ -30,6 +30,9 @@ from backend.host import CommandResult, Host
 from backend.model import Inventory
 from backend.plan.step import Action, Command, Destroys, Plan, Step
 
+# How often a step's effect is looked for (udev settled, 1 s apart) before it counts as missing.
+SETTLE_ATTEMPTS = 4
+
 if TYPE_CHECKING:
     from backend.executor import Executor, RunResult
 
@@ -197,16 +200,21 @@ class StepRunner:
             if failed is not None:
                 return failed
         self.current = None  # the step changed the system: decide again on a fresh read
-        after = ex.take_inventory()
-        try:
-            plan = ex.plan_for(after)
-        except Exception as exc:
-            return ex.fail(step, f"cannot rebuild the plan from the live system: {exc}")
-        self.current = (after, plan)
-        # Ask the step as rebuilt from the live system: its predicates may have been built
-        # from facts read before it ran (files, hostid).
-        fresh = next((s for s in plan.steps() if s.id == step.id), step)
-        if fresh.done_when is not None and not _check(fresh.done_when, after, "done-when"):
+        for attempt in range(SETTLE_ATTEMPTS):
+            # lsblk lags behind wipefs/sfdisk/mkfs until udev has handled their events.
+            self.settle_udev(step, wait=attempt > 0)
+            after = ex.take_inventory()
+            try:
+                plan = ex.plan_for(after)
+            except Exception as exc:
+                return ex.fail(step, f"cannot rebuild the plan from the live system: {exc}")
+            self.current = (after, plan)
+            # Ask the step as rebuilt from the live system: its predicates may have been
+            # built from facts read before it ran (files, hostid).
+            fresh = next((s for s in plan.steps() if s.id == step.id), step)
+            if fresh.done_when is None or _check(fresh.done_when, after, "done-when"):
+                break
+        else:
             return ex.fail(step, "the step ran, but the live system does not show it done")
         try:
             copies = ex.copies(after)
@@ -214,6 +222,16 @@ class StepRunner:
             return ex.fail(step, f"the step ran, but the copies cannot be counted: {exc!r}")
         ex.emit(StepFinished(step.id, ex.host.clock(), copies))
         return None
+
+    def settle_udev(self, step: Step, *, wait: bool) -> None:
+        """Let udev finish with what the step did, so lsblk shows it (a no-op without udev)."""
+        host = self.ex.host
+        if host.which("udevadm") is None:
+            return
+        if wait:
+            host.sleep(1.0)
+        # Quiet: not the step's own command, and its failure changes nothing (we only read).
+        host.run(("udevadm", "settle", "--timeout=30"))
 
     def guard(self, step: Step, inv: Inventory) -> RunResult | None:
         """Precondition, the two-copies rule, target re-check and confirmation."""

@@ -113,8 +113,16 @@ class LocalHost:
         return CommandResult(args, int(returncode), joined_out, joined_err)
 
     def read_file(self, path: str) -> str:
-        """Read a text file (binary bytes are decoded leniently)."""
-        return Path(path).read_bytes().decode("utf-8", "replace")
+        """Read a file as text: UTF-8, or byte-for-byte latin-1 when it is not UTF-8.
+
+        Never lossy: a binary file such as /etc/hostid (4 raw bytes) can be recovered with
+        `text.encode("latin-1")` (or "utf-8" when the bytes happened to be valid UTF-8).
+        """
+        data = Path(path).read_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
 
     def write_file(self, path: str, text: str, mode: int = 0o644) -> None:
         """Write atomically: a temp file with the final mode in the same directory, renamed."""

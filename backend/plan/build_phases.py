@@ -283,7 +283,12 @@ def phase4(ctx: Ctx) -> list[Spec]:
                 phase=4,
                 title=f"Make an ext4 filesystem on {md1}",
                 why="The new /boot, mounted by UUID from the new configuration.",
-                operations=(Command(("mkfs.ext4", "-F", "-L", "boot", md1)),),
+                operations=(
+                    Command(("mkfs.ext4", "-F", "-L", "boot", md1)),
+                    # A filesystem made on an assembled array shows no FSTYPE in lsblk until
+                    # udev sees a change event for the array (seen in the lab).
+                    Command(("udevadm", "trigger", "--action=change", md1)),
+                ),
                 changes=f"{md1} holds an empty ext4 filesystem labelled boot",
             ),
             lambda inv: _boot_fs(roles, inv),

@@ -83,8 +83,13 @@ def normalise_hostid(raw: str | bytes | None) -> str | None:
     text = raw.strip().lower()
     if re.fullmatch(r"[0-9a-f]{8}", text):
         return text
-    if len(raw) == 4:  # read as text, but it was the binary form
-        return f"{int.from_bytes(raw.encode('latin-1', 'replace'), 'little'):08x}"
+    # Read as text, but it was the binary form: hosts decode UTF-8 when the 4 bytes happen to
+    # be valid UTF-8 (fewer than 4 characters then), byte-for-byte latin-1 otherwise.
+    as_utf8 = raw.encode("utf-8", "surrogateescape")
+    if len(as_utf8) == 4:
+        return f"{int.from_bytes(as_utf8, 'little'):08x}"
+    if len(raw) == 4 and all(ord(c) < 256 for c in raw):
+        return f"{int.from_bytes(raw.encode('latin-1'), 'little'):08x}"
     return None
 
 

@@ -46,7 +46,7 @@ def test_phases_and_argv(roles: Roles, inv: Inventory, facts: HostFacts) -> None
     assert argv["3.1-enable-zfs"] == (("nixos-rebuild", "switch"), ("modprobe", "zfs"))
     assert argv["4.1-partition-a"] == (("sfdisk", "/dev/sda"),)
     assert argv["4.2-create-boot-array"] == (walk.CREATE_BOOT_ARRAY,)
-    assert argv["4.3-mkfs-boot"] == (walk.MKFS_BOOT,)
+    assert argv["4.3-mkfs-boot"] == (walk.MKFS_BOOT, walk.UDEV_CHANGE_MD1)
     assert argv["4.4-create-pool"] == (
         ("zpool", "create", "-f", *walk.POOL_OPTIONS, "rpool", A_ID + "-part3"),
     )

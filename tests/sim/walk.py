@@ -43,6 +43,7 @@ CREATE_BOOT_ARRAY = (
     "/dev/sda2",
 )
 MKFS_BOOT = ("mkfs.ext4", "-F", "-L", "boot", "/dev/md1")
+UDEV_CHANGE_MD1 = ("udevadm", "trigger", "--action=change", "/dev/md1")
 POOL_OPTIONS = (
     "-o",
     "ashift=12",
