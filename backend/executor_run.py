@@ -27,7 +27,7 @@ from backend.executor_checks import (
 )
 from backend.executor_ops import OpFailedError, OutputBatcher, Redactor
 from backend.host import CommandResult, Host
-from backend.model import Inventory
+from backend.model import Disk, Inventory
 from backend.plan.step import Action, Command, Destroys, Plan, Step
 
 # How often a step's effect is looked for (udev settled, 1 s apart) before it counts as missing.
@@ -288,7 +288,7 @@ class StepRunner:
                 )
         # The operator may have taken minutes: check the targets again, right before use.
         again, problems = recheck_destroys(step, ex.take_inventory(), ex.reference)
-        if not problems and [t.disk for t in again] != [t.disk for t in targets]:
+        if not problems and [_shape(t.disk) for t in again] != [_shape(t.disk) for t in targets]:
             problems = ["the target disks changed while waiting for the confirmation"]
         if problems:
             return ex.fail(step, "refused: " + "; ".join(problems), outcome="refused")
@@ -384,3 +384,11 @@ class StepRunner:
             ex.emit(Waiting(step.id, "would wait until it completes"))
         ex.emit(StepSkipped(step.id, "dry run: nothing was run"))
         return None
+
+
+def _shape(disk: Disk) -> tuple[object, ...]:
+    """What must not change while the operator confirms: the disk's identity, size and
+    partition table. Filesystem signatures and holders may (udev catching up, an array of
+    another step resyncing), and are checked by recheck_destroys on their own."""
+    parts = tuple((p.number, p.start_sector, p.size_bytes, p.part_uuid) for p in disk.partitions)
+    return (disk.name, disk.identity(), disk.size_bytes, disk.ptuuid, parts)

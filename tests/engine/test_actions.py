@@ -94,6 +94,50 @@ def test_disk_swapped_while_the_operator_confirms_is_refused() -> None:
     assert not host.log
 
 
+def test_disk_repartitioned_while_the_operator_confirms_is_refused() -> None:
+    host = FakeHost()
+
+    def slow_operator(d: Destroys, disk: Disk) -> bool:
+        if disk.name == "sdc":  # someone else partitions DC meanwhile
+            host.state.disks["sdc"]["parts"] = {1: {"fstype": None, "mount": None}}
+        return True
+
+    ex = Executor(
+        host,
+        toy_plan_for(host),
+        emit=Recorder(),
+        confirm=slow_operator,
+        copies=toy_copies,
+        inventory=toy_inventory,
+    )  # type: ignore[arg-type]
+    result = ex.run()
+    assert result.outcome == "refused"
+    assert not any("/dev/sdc" in " ".join(argv) for argv in host.log)
+
+
+def test_a_signature_settling_during_the_confirmation_is_not_a_swap() -> None:
+    host = FakeHost()
+    seen: list[str] = []
+
+    def operator(d: Destroys, disk: Disk) -> bool:
+        seen.append(disk.name)
+        if disk.name == "sda":  # udev catches up with a signature on a partition of DA
+            host.state.disks["sda"]["parts"][1]["fstype"] = "vfat"
+        return True
+
+    ex = Executor(
+        host,
+        toy_plan_for(host),
+        emit=Recorder(),
+        confirm=operator,
+        copies=toy_copies,
+        inventory=toy_inventory,
+    )  # type: ignore[arg-type]
+    result = ex.run()
+    assert "sda" in seen
+    assert "changed while waiting" not in result.message
+
+
 @pytest.mark.parametrize("eta,shown", [(None, ""), (3725, " eta 1:02:05")])
 def test_printer_throttles_progress(eta: int | None, shown: str) -> None:
     out = io.StringIO()
