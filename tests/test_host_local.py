@@ -86,9 +86,24 @@ def test_inventory_of_this_machine_does_not_crash() -> None:
 SYSTEM_PY = Path("/usr/bin/python3")
 
 
+def _world_readable(path: Path) -> bool:
+    """True when an unprivileged user can reach path (every parent searchable, it readable)."""
+    for parent in path.parents:
+        if not parent.stat().st_mode & 0o001:
+            return False
+    return bool(path.stat().st_mode & 0o004)
+
+
+UNPRIVILEGED_OK = SYSTEM_PY.exists() and all(
+    _world_readable(p)
+    for p in (REPO / "backend" / "cli.py", Path(sysconfig.get_paths()["purelib"]))
+)
+
+
 @pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("setpriv") is None or not SYSTEM_PY.exists(),
-    reason="needs root, setpriv and /usr/bin/python3 to run as an unprivileged user",
+    os.geteuid() != 0 or shutil.which("setpriv") is None or not UNPRIVILEGED_OK,
+    reason="needs root, setpriv, /usr/bin/python3, and a checkout and venv that an "
+    "unprivileged user can read (not under a 0700 home)",
 )
 def test_status_as_non_root_works(tmp_path: Path) -> None:
     # The test interpreter may live under /root (mode 0700); the unprivileged user runs the
