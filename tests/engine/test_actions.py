@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 
 from backend.cmd_run import Printer
 from backend.events import OutputLines, Progress, StepFailed
-from backend.executor import Executor, RunOptions
+from backend.executor import Executor, RunOptions, RunResult
 from backend.model import Disk
 from backend.plan.step import Action, Command, Destroys, Phase, Plan, Step
 from tests.engine.fakes import FakeHost, Recorder
@@ -74,6 +75,19 @@ def test_stdin_is_shown_only_as_the_plan_displays_it() -> None:
     assert "'stdin:', '  line a', '  line b'" in text
 
 
+def _run_toy(host: FakeHost, confirm: Callable[[Destroys, Disk], bool]) -> RunResult:
+    """The toy plan on host with this operator answering the confirmations."""
+    ex = Executor(
+        host,
+        toy_plan_for(host),
+        emit=Recorder(),
+        confirm=confirm,
+        copies=toy_copies,
+        inventory=toy_inventory,
+    )  # type: ignore[arg-type]
+    return ex.run()
+
+
 def test_disk_swapped_while_the_operator_confirms_is_refused() -> None:
     host = FakeHost()
 
@@ -81,15 +95,7 @@ def test_disk_swapped_while_the_operator_confirms_is_refused() -> None:
         host.state.disks["sdc"]["serial"] = "SWAPPED-0001"  # pulled and replaced meanwhile
         return True
 
-    ex = Executor(
-        host,
-        toy_plan_for(host),
-        emit=Recorder(),
-        confirm=slow_operator,
-        copies=toy_copies,
-        inventory=toy_inventory,
-    )  # type: ignore[arg-type]
-    result = ex.run()
+    result = _run_toy(host, slow_operator)
     assert result.outcome == "refused" and "no disk answers" in result.message
     assert not host.log
 
@@ -102,15 +108,7 @@ def test_disk_repartitioned_while_the_operator_confirms_is_refused() -> None:
             host.state.disks["sdc"]["parts"] = {1: {"fstype": None, "mount": None}}
         return True
 
-    ex = Executor(
-        host,
-        toy_plan_for(host),
-        emit=Recorder(),
-        confirm=slow_operator,
-        copies=toy_copies,
-        inventory=toy_inventory,
-    )  # type: ignore[arg-type]
-    result = ex.run()
+    result = _run_toy(host, slow_operator)
     assert result.outcome == "refused"
     assert not any("/dev/sdc" in " ".join(argv) for argv in host.log)
 
@@ -125,15 +123,7 @@ def test_a_signature_settling_during_the_confirmation_is_not_a_swap() -> None:
             host.state.disks["sda"]["parts"][1]["fstype"] = "vfat"
         return True
 
-    ex = Executor(
-        host,
-        toy_plan_for(host),
-        emit=Recorder(),
-        confirm=operator,
-        copies=toy_copies,
-        inventory=toy_inventory,
-    )  # type: ignore[arg-type]
-    result = ex.run()
+    result = _run_toy(host, operator)
     assert "sda" in seen
     assert "changed while waiting" not in result.message
 
