@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from backend.host import Host, UdevInfo
@@ -40,7 +40,7 @@ def take_inventory(host: Host) -> Inventory:
     warnings: list[str] = []
     disks, md_nodes = _block_devices(host, warnings)
     arrays = _arrays(host, md_nodes, warnings)
-    mounts = _mounts(host, warnings)
+    mounts = _mounts(host)
     zfs = host.which("zpool") is not None
     pools: tuple[Pool, ...] = ()
     importable: tuple[ImportablePool, ...] = ()
@@ -181,7 +181,7 @@ def read_markers(host: Host) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _mounts(host: Host, warnings: list[str]) -> tuple[Mount, ...]:
+def _mounts(host: Host) -> tuple[Mount, ...]:
     try:
         text = host.read_file("/proc/self/mounts")
     except FileNotFoundError:
@@ -311,7 +311,7 @@ def dumps(doc: object, *, indent: int | None = 2) -> str:
     return json.dumps(doc, indent=indent)
 
 
-__all__: Sequence[str] = (
+__all__ = (
     "MARKER_FILE",
     "inventory_to_json",
     "parse_mounts",
