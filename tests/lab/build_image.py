@@ -445,10 +445,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variant", choices=sorted(SUITES), default="2.3")
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--no-host-setup", action="store_true", help="skip apt sources/installs")
+    ap.add_argument("--host-only", action="store_true", help="only the apt sources/installs")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("build_image.py must run as root (apt, mmdebstrap, chroot)", file=sys.stderr)
         return 2
+    if args.host_only:
+        host_setup()
+        return 0
     print(ensure_image(args.variant, args.cache, host=not args.no_host_setup))
     return 0
 

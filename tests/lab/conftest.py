@@ -8,7 +8,10 @@ Environment:
 - ``MD2ZFS_LAB_CACHE``: cache directory (default ``~/.cache/md2zfs-lab``);
 - ``MD2ZFS_LAB_VARIANTS``: comma-separated OpenZFS variants to run (default ``2.3,2.1``);
 - ``MD2ZFS_LAB_CAPTURES``: a directory (e.g. ``tests/data/lab``) to copy guest captures into;
-- ``MD2ZFS_LAB_KEEP``: keep every run directory (disks, consoles) instead of only failed ones.
+- ``MD2ZFS_LAB_KEEP``: keep every run directory (disks, consoles) instead of only failed ones;
+- ``MD2ZFS_LAB_SMP``: vCPUs per guest (default 2; scripts/test-all runs the two variants side
+  by side with 1 each);
+- ``MD2ZFS_LAB_ALL``: run the kill and swapped-disk tests on every variant, not just one.
 """
 
 from __future__ import annotations
