@@ -4,14 +4,15 @@ Anything that is not one plain command lives here: pipelines built in Python (du
 partition table, transform it, feed it back on stdin), files written through the host
 (NixOS module, key file 0600, step markers) and the checks that gate a step. Each handler
 gets an `OpContext` (run a command as part of the step, say a line, read the inventory)
-and raises `OpFailedError` to stop the plan at this step.
+and raises `OpFailedError` to stop the plan at this step (`ChecksRefusedError` when the
+checks refuse: the run ends "refused", exit 2, rather than "failed").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from backend.executor_ops import OpContext, OpFailedError
+from backend.executor_ops import ChecksRefusedError, OpContext, OpFailedError
 from backend.plan.step import Action
 
 ActionHandler = Callable[[OpContext, Action], None]
@@ -141,7 +142,7 @@ def act_run_checks(ctx: OpContext, action: Action) -> None:
         if not r.ok and r.blocking:
             failed.append(r)
     if failed:
-        raise OpFailedError(
+        raise ChecksRefusedError(
             f"{len(failed)} check(s) failed: " + "; ".join(f"{r.id}: {r.message}" for r in failed),
             tail=tuple(
                 f"{r.id}: {r.message}" + (f" (fix: {r.fix})" if r.fix else "") for r in failed

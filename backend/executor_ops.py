@@ -43,6 +43,10 @@ class OpFailedError(Exception):
         self.tail = tail
 
 
+class ChecksRefusedError(OpFailedError):
+    """A check step's blocking checks failed: the run is refused, not broken (exit 2)."""
+
+
 class Redactor:
     """Replaces every known secret value with "<secret>" in strings and events."""
 

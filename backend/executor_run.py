@@ -25,7 +25,7 @@ from backend.executor_checks import (
     recheck_destroys,
     sync_progress,
 )
-from backend.executor_ops import OpFailedError, OutputBatcher, Redactor
+from backend.executor_ops import ChecksRefusedError, OpFailedError, OutputBatcher, Redactor
 from backend.host import CommandResult, Host
 from backend.model import Disk, Inventory
 from backend.plan.step import Action, Command, Destroys, Plan, Step
@@ -317,7 +317,12 @@ class StepRunner:
                         "cancelled", f"cancelled during {step.id}: {exc.message}", step.id
                     )
                 return ex.fail(
-                    step, exc.message, argv=exc.argv, returncode=exc.returncode, tail=exc.tail
+                    step,
+                    exc.message,
+                    outcome="refused" if isinstance(exc, ChecksRefusedError) else "failed",
+                    argv=exc.argv,
+                    returncode=exc.returncode,
+                    tail=exc.tail,
                 )
             except Exception as exc:  # HostError, OSError, a bug in an action: stop here
                 return ex.fail(step, f"{type(exc).__name__}: {exc}")

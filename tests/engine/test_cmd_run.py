@@ -91,6 +91,25 @@ def test_unconfirmed_disk_stops_without_change(
     assert inv.array("md0") is not None and len(inv.array("md0").members) == 2  # type: ignore[union-attr]
 
 
+def test_preflight_refusal_exits_2_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Roles saved, then DC pulled: the preflight refuses (exit 2, as documented), phase 1
+    never starts."""
+    monkeypatch.setattr(hosts, "DEMO_TIME_SCALE", 200000.0)
+    state = tmp_path / "demo.json"
+    base = ["run", "--demo", "--demo-state", str(state)]
+    rc, out = run_cli([*base, "--until", "0"])
+    assert rc == 0, out
+    SimHost.load(state, clock=FakeClock()).remove_disk("sdc")
+    rc, out = run_cli([*base, *demo_ids(state)])
+    assert rc == 2, out
+    assert "FAILED 0.1-preflight" in out and "identity-dc" in out, out
+    assert "==> 1." not in out, out
+    inv = take_inventory(SimHost.load(state, clock=FakeClock()))
+    assert len(inv.array("md0").members) == 2  # type: ignore[union-attr]
+
+
 def test_dry_run_prints_commands_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

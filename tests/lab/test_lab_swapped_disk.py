@@ -130,9 +130,9 @@ def test_swapped_disk_refused(make_lab: LabFactory) -> None:
         log = (out / f"run-{who}.log").read_text()
         rc = (out / f"run-{who}.rc").read_text().strip()
         print(f"--- md2zfs run --until 1 --confirm-disk <{who} serial>: exit {rc}\n{log[-1500:]}")
-        # The preflight (step 0.1, run again by every start) finds DC gone: the step fails
-        # (exit 1) and phase 1 never starts.
-        assert rc == "1", log[-6000:]
+        # The preflight (step 0.1, run again by every start) finds DC gone: the run is
+        # refused (exit 2) and phase 1 never starts.
+        assert rc == "2", log[-6000:]
         assert f"FAIL identity-dc: no disk answers to DC's identity serial:{old.serial}" in log
         assert "FAILED 0.1-preflight" in log, log[-6000:]
         assert "==> 1." not in log and "confirmed by --confirm-disk" not in log, log[-6000:]
