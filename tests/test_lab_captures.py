@@ -37,8 +37,10 @@ def test_every_capture_replays_without_warnings(capture: Path) -> None:
     # Every lab disk has a serial or a WWN: roles can bind to a stable identity.
     assert all(d.identity().kind in ("wwn", "serial") for d in inv.disks)
     assert all(d.by_id for d in inv.disks)
-    md0 = inv.array("md0")
-    assert md0 is not None and md0.level == "raid1" and md0.metadata == "0.90"
+    # Every array the lab made is a 0.90 RAID1 (md0 the old root, md1 /boot); only phase 7
+    # leaves no md0.
+    assert inv.arrays and all(a.level == "raid1" and a.metadata == "0.90" for a in inv.arrays)
+    assert (inv.array("md0") is None) == (capture.name == "after-phase-7")
 
 
 @pytest.mark.parametrize("case", SPARE, ids=lambda p: p.name)
@@ -84,15 +86,41 @@ def test_guest_status_json_matches_the_replayed_capture(case: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "stage,members,raid_disks",
-    [("before", 2, 2), ("after-phase-1", 3, 3), ("after-phase-2", 2, 2)],
-)
+# What the lab saw at each stage of a whole migration (md2zfs capture after each phase of
+# `md2zfs run`, after the reboot into the pool and after phase 7), per array:
+# (members, raid disks, degraded); the pool's leaves; the source of /; DC partitioned.
+MIGRATION = [
+    ("before", {"md0": (2, 2, False)}, None, "/dev/md0", False),
+    ("after-phase-1", {"md0": (3, 3, False)}, None, "/dev/md0", True),
+    ("after-phase-2", {"md0": (2, 2, False)}, None, "/dev/md0", True),
+    ("after-phase-3", {"md0": (2, 2, False)}, None, "/dev/md0", True),
+    ("after-phase-4", {"md0": (2, 2, False), "md1": (1, 1, False)}, 1, "/dev/md0", True),
+    ("after-phase-5", {"md0": (2, 2, False), "md1": (1, 1, False)}, 1, "/dev/md0", True),
+    ("after-phase-6", {"md0": (1, 2, True), "md1": (2, 2, False)}, 2, "/dev/md0", True),
+    ("after-reboot", {"md0": (1, 2, True), "md1": (2, 2, False)}, 2, "rpool/root", True),
+    ("after-phase-7", {"md1": (2, 2, False)}, 2, "rpool/root", False),
+]
+
+
+@pytest.mark.parametrize(("stage", "arrays", "leaves", "root", "dc_partitioned"), MIGRATION)
 @pytest.mark.parametrize("variant", ["zfs2.1", "zfs2.3"])
-def test_the_migration_as_it_went(variant: str, stage: str, members: int, raid_disks: int) -> None:
+def test_the_migration_as_it_went(
+    variant: str,
+    stage: str,
+    arrays: dict[str, tuple[int, int, bool]],
+    leaves: int | None,
+    root: str,
+    dc_partitioned: bool,
+) -> None:
     inv = take_inventory(ReplayHost(LAB / f"migrate-virtio-{variant}" / stage))
-    md0 = inv.array("md0")
-    assert md0 is not None
-    assert len(md0.members) == members and md0.raid_disks == raid_disks
-    assert md0.sync is None and not md0.degraded
-    assert "/" in md0.mountpoints
+    seen = {a.name: (len(a.members), a.raid_disks, a.degraded) for a in inv.arrays}
+    assert seen == arrays
+    assert all(a.sync is None for a in inv.arrays)
+    pool = inv.pool("rpool")
+    assert (len(pool.leaves()) if pool else None) == leaves
+    mount = inv.mount_at("/")
+    assert mount is not None and mount.source == root
+    dc = next(d for d in inv.disks if d.serial == "SRVVI0003")
+    assert bool(dc.partitions) == dc_partitioned and bool(dc.pttype) == dc_partitioned
+    if pool is not None:
+        assert {leaf.state for leaf in pool.leaves()} == {"ONLINE"}

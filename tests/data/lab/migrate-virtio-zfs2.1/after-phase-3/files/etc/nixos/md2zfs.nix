@@ -4,7 +4,7 @@
 
 {
   boot.supportedFilesystems = [ "zfs" ];
-  networking.hostId = "8401dd4c";  # from the first 8 hex digits of /etc/machine-id
+  networking.hostId = "7de28ec2";  # from the first 8 hex digits of /etc/machine-id
   # boot.zfs.forceImportRoot keeps its default (false since nixpkgs 26.11): the pool
   # imports because its host id equals networking.hostId, not by force.
   boot.zfs.devNodes = "/dev/disk/by-id";

@@ -1,10 +1,10 @@
-# md2zfs.nix: written by md2zfs (stage zfs-enable). md2zfs rewrites this file;
+# md2zfs.nix: written by md2zfs (stage root-on-zfs). md2zfs rewrites this file;
 # keep your own settings in configuration.nix.
 { config, lib, pkgs, ... }:
 
 {
   boot.supportedFilesystems = [ "zfs" ];
-  networking.hostId = "8401dd4c";  # from the first 8 hex digits of /etc/machine-id
+  networking.hostId = "7de28ec2";  # from the first 8 hex digits of /etc/machine-id
   # boot.zfs.forceImportRoot keeps its default (false since nixpkgs 26.11): the pool
   # imports because its host id equals networking.hostId, not by force.
   boot.zfs.devNodes = "/dev/disk/by-id";
@@ -16,4 +16,12 @@
     after = [ "sysinit.target" ];
     unitConfig.AllowIsolate = true;
   };
+
+  fileSystems."/" = lib.mkForce { device = "rpool/root"; fsType = "zfs"; };
+  fileSystems."/etc" = lib.mkForce { device = "rpool/root/etc"; fsType = "zfs"; };
+  fileSystems."/nix" = lib.mkForce { device = "rpool/root/nix"; fsType = "zfs"; };
+  fileSystems."/tmp" = lib.mkForce { device = "rpool/root/tmp"; fsType = "zfs"; };
+  fileSystems."/var" = lib.mkForce { device = "rpool/root/var"; fsType = "zfs"; };
+  fileSystems."/boot" = lib.mkForce { device = "/dev/disk/by-uuid/ea3eb165-7b7c-4b1e-8b7e-fe31f9748311"; fsType = "ext4"; };
+  boot.loader.grub.devices = lib.mkForce [ "/dev/disk/by-id/virtio-SRVVI0001" "/dev/disk/by-id/virtio-SRVVI0002" ];
 }

@@ -2,6 +2,7 @@
 {
   imports = [
     ./hardware-configuration.nix
+    ./md2zfs.nix
   ];
   boot.loader.grub.enable = true;
   boot.loader.grub.devices = [ "/dev/vdb" "/dev/vdc" ];
