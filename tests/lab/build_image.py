@@ -48,6 +48,7 @@ HOST_TOOLS = [
     "build-essential",
     "e2fsprogs",
     "python3-pip",
+    "zstd",  # stage1.py decompresses the stock initrd to append the lab's stage 1
 ]
 GUEST_PACKAGES = [
     "initramfs-tools",
