@@ -56,8 +56,9 @@ def test_the_installed_configuration_is_the_last_one_with_file_systems(tmp_path:
     calls.write_text(
         "\n".join(json.dumps(c) for c in (first, second, {"cmd": "nix-env", "argv": []})) + "\n"
     )
-    assert stage1.installed_config(calls)["fileSystems"] == CONFIG["fileSystems"]
-    assert stage1.last_host_id(calls) == "0badcafe"
+    configs = stage1.evaluations(calls)
+    assert stage1.installed_config(configs)["fileSystems"] == CONFIG["fileSystems"]
+    assert stage1.last_host_id(configs) == "0badcafe"
 
 
 def _read_newc(data: bytes) -> dict[str, tuple[int, bytes]]:

@@ -52,26 +52,28 @@ class BootEntry:
     mounts: tuple[tuple[str, str], ...]  # (dataset, mountpoint), in mount order
 
 
-def installed_config(calls: Path) -> dict[str, Any]:
+def evaluations(calls: Path) -> list[dict[str, Any]]:
+    """Every configuration the nixos-rebuild stand-in evaluated, in call order."""
+    records = [json.loads(line) for line in calls.read_text().splitlines()]
+    return [r["evaluated"] for r in records if r.get("evaluated")]
+
+
+def installed_config(configs: list[dict[str, Any]]) -> dict[str, Any]:
     """The last evaluated NixOS configuration with fileSystems (the one phase 5 installed)."""
-    found: dict[str, Any] | None = None
-    for line in calls.read_text().splitlines():
-        cfg = json.loads(line).get("evaluated") or {}
-        if cfg.get("fileSystems"):
-            found = cfg
-    if found is None:
-        raise ValueError(f"no evaluated configuration with fileSystems in {calls}")
-    return found
+    with_fs = [cfg for cfg in configs if cfg.get("fileSystems")]
+    if not with_fs:
+        raise ValueError("no evaluated configuration has fileSystems")
+    return with_fs[-1]
 
 
-def last_host_id(calls: Path) -> str:
+def last_host_id(configs: list[dict[str, Any]]) -> str:
     """The last networking.hostId any evaluated configuration set (phase 3's, normally)."""
-    found = None
-    for line in calls.read_text().splitlines():
-        found = (json.loads(line).get("evaluated") or {}).get("networking", {}).get("hostId", found)
-    if not found:
-        raise ValueError(f"no evaluated configuration in {calls} sets networking.hostId")
-    return str(found)
+    ids = [
+        cfg["networking"]["hostId"] for cfg in configs if cfg.get("networking", {}).get("hostId")
+    ]
+    if not ids:
+        raise ValueError("no evaluated configuration sets networking.hostId")
+    return str(ids[-1])
 
 
 def stage1_mounts(cfg: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -96,21 +98,17 @@ def hostid_bytes(host_id: str) -> bytes:
     return int(host_id, 16).to_bytes(4, "little")
 
 
-def stock_order(initrd: Path, directory: str = "scripts/init-bottom") -> str:
-    """The ORDER file of one script directory in the stock (zstd-compressed) initrd."""
-    with initrd.open("rb") as f:
-        if f.read(4) != ZSTD_MAGIC:
-            raise ValueError(f"{initrd} is not a single zstd-compressed cpio archive")
-    zstd = subprocess.Popen(["zstd", "-dc", str(initrd)], stdout=subprocess.PIPE)
-    out = subprocess.run(
-        ["cpio", "-i", "--quiet", "--to-stdout", f"{directory}/ORDER"],
-        stdin=zstd.stdout,
-        capture_output=True,
-        check=True,
-    )
-    zstd.wait()
+def stock_order(archive: Path, directory: str = "scripts/init-bottom") -> str:
+    """The ORDER file of one script directory in an uncompressed cpio archive."""
+    with archive.open("rb") as f:
+        out = subprocess.run(
+            ["cpio", "-i", "--quiet", "--to-stdout", f"{directory}/ORDER"],
+            stdin=f,
+            capture_output=True,
+            check=True,
+        )
     if not out.stdout:
-        raise ValueError(f"{initrd} has no {directory}/ORDER")
+        raise ValueError(f"{archive} has no {directory}/ORDER")
     return out.stdout.decode()
 
 
@@ -150,10 +148,20 @@ def newc(files: list[tuple[str, bytes, int]]) -> bytes:
 
 def boot_entry(stock_initrd: Path, calls: Path, out: Path) -> BootEntry:
     """Write out = stock initrd + the stage 1 cpio for the installed generation."""
-    cfg = installed_config(calls)
-    host_id = cfg.get("networking", {}).get("hostId") or last_host_id(calls)
+    configs = evaluations(calls)
+    cfg = installed_config(configs)
+    host_id = cfg.get("networking", {}).get("hostId") or last_host_id(configs)
     root, mounts = stage1_mounts(cfg)
-    order = f'/{MOUNTS_SCRIPT} "$@"\n' + stock_order(stock_initrd)
+    with stock_initrd.open("rb") as f:
+        if f.read(4) != ZSTD_MAGIC:
+            raise ValueError(f"{stock_initrd} is not a single zstd-compressed cpio archive")
+    tmp = out.with_name(out.name + ".tmp")
+    # Decompressed, so the two archives are plain cpio one after the other (what the kernel
+    # surely unpacks in order), rather than relying on its zstd decoder to stop exactly at
+    # the end of the first one.
+    with tmp.open("wb") as f:
+        subprocess.run(["zstd", "-dc", str(stock_initrd)], stdout=f, check=True)
+    order = f'/{MOUNTS_SCRIPT} "$@"\n' + stock_order(tmp)
     extra = newc(
         [
             ("etc/hostid", hostid_bytes(host_id), 0o100644),
@@ -161,12 +169,6 @@ def boot_entry(stock_initrd: Path, calls: Path, out: Path) -> BootEntry:
             ("scripts/init-bottom/ORDER", order.encode(), 0o100644),
         ]
     )
-    tmp = out.with_name(out.name + ".tmp")
-    # Decompressed, so the two archives are plain cpio one after the other (what the kernel
-    # surely unpacks in order), rather than relying on its zstd decoder to stop exactly at
-    # the end of the first one.
-    with tmp.open("wb") as f:
-        subprocess.run(["zstd", "-dc", str(stock_initrd)], stdout=f, check=True)
     with tmp.open("ab") as f:
         f.write(b"\0" * (-tmp.stat().st_size % 4))
         f.write(extra)
